@@ -1,0 +1,335 @@
+//! Application state and commands, between the UI and the domain. The UI reads [`AppState`]
+//! and emits [`AppCommand`]s; each frame calls [`AppState::poll`] first (drain worker events,
+//! collect finished jobs). No egui here, no burn types either.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::Dataset;
+use crate::embedding::{TsneJob, TsneLayout, TsneRequest, TsneSettings};
+use crate::losses::LossSpec;
+use crate::metrics::Retrieval;
+use crate::training::worker::HeldOutEmbedding;
+use crate::training::{
+    BatchSnapshot, Command, EvalPoint, Event, StepStats, TrainConfig, WorkerHandle,
+};
+
+/// Imperative requests from the UI.
+#[derive(Debug, Clone)]
+pub enum AppCommand {
+    StartTraining,
+    Pause,
+    /// Exactly one mini-batch.
+    StepBatch,
+    /// A fresh model (and worker) from the current configuration.
+    Reset,
+    SetLoss(LossSpec),
+    SetLearningRate(f64),
+    /// Replace the configuration; takes effect on the next Reset (loss and learning rate at once).
+    SetConfig(TrainConfig),
+    SetTsneSettings(TsneSettings),
+}
+
+/// Where the run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// The worker is building the model and the baselines.
+    Starting,
+    /// Ready, not training.
+    Paused,
+    Running,
+    /// The worker failed to start or died; Reset starts a new one.
+    Stopped,
+}
+
+impl RunStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Starting => "starting",
+            Self::Paused => "paused",
+            Self::Running => "training",
+            Self::Stopped => "stopped",
+        }
+    }
+}
+
+/// What persists across launches.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub config: TrainConfig,
+    pub tsne: TsneSettings,
+}
+
+/// A message for the user, shown once in the UI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+}
+
+/// Everything the panels draw.
+#[derive(Debug, Clone, Default)]
+pub struct RunView {
+    pub backend_name: String,
+    pub backend_reason: String,
+    pub step: u64,
+    pub history: Vec<StepStats>,
+    pub evals: Vec<EvalPoint>,
+    pub raw_baseline: Option<Retrieval>,
+    pub untrained: Option<EvalPoint>,
+    pub batch: Option<Arc<BatchSnapshot>>,
+    pub tsne: Option<TsneLayout>,
+    pub tsne_pending_step: Option<u64>,
+    /// Training steps per second over the last second of training.
+    pub steps_per_second: f64,
+}
+
+pub type Notify = Arc<dyn Fn() + Send + Sync>;
+
+pub struct AppState {
+    pub settings: Settings,
+    /// The configuration the running worker was started with.
+    pub active_config: TrainConfig,
+    pub status: RunStatus,
+    pub view: RunView,
+    pub notices: Vec<Notice>,
+    data: Arc<Dataset>,
+    worker: Option<WorkerHandle>,
+    tsne: Option<TsneJob>,
+    notify: Notify,
+    rate_window: (Instant, u64),
+}
+
+impl AppState {
+    pub fn new(settings: Settings, data: Arc<Dataset>, notify: Notify) -> Self {
+        let tsne_notify = Arc::clone(&notify);
+        let mut notices = Vec::new();
+        let tsne = match TsneJob::spawn(Box::new(move || tsne_notify())) {
+            Ok(job) => Some(job),
+            Err(e) => {
+                notices.push(Notice {
+                    text: format!("t-SNE job could not start: {e}"),
+                    is_error: true,
+                });
+                None
+            }
+        };
+        let mut state = Self {
+            active_config: settings.config.clone(),
+            settings,
+            status: RunStatus::Starting,
+            view: RunView::default(),
+            notices,
+            data,
+            worker: None,
+            tsne,
+            notify,
+            rate_window: (Instant::now(), 0),
+        };
+        state.restart_worker();
+        state
+    }
+
+    pub fn data(&self) -> &Arc<Dataset> {
+        &self.data
+    }
+
+    fn restart_worker(&mut self) {
+        if let Some(mut old) = self.worker.take() {
+            old.shutdown(Duration::from_secs(2));
+        }
+        if let Some(job) = &self.tsne {
+            job.cancel();
+        }
+        self.view = RunView::default();
+        self.status = RunStatus::Starting;
+        if let Err(e) = self.settings.config.validate() {
+            self.fail(format!("configuration: {e}"));
+            return;
+        }
+        self.active_config = self.settings.config.clone();
+        let notify = Arc::clone(&self.notify);
+        match WorkerHandle::spawn(
+            self.active_config.clone(),
+            Arc::clone(&self.data),
+            Box::new(move || notify()),
+        ) {
+            Ok(handle) => self.worker = Some(handle),
+            Err(e) => self.fail(format!("training thread could not start: {e}")),
+        }
+    }
+
+    fn fail(&mut self, text: String) {
+        self.status = RunStatus::Stopped;
+        self.notices.push(Notice {
+            text,
+            is_error: true,
+        });
+    }
+
+    fn send(&self, command: Command) {
+        if let Some(worker) = &self.worker {
+            worker.send(command);
+        }
+    }
+
+    pub fn apply(&mut self, command: AppCommand) {
+        match command {
+            AppCommand::StartTraining => {
+                if matches!(self.status, RunStatus::Paused | RunStatus::Starting) {
+                    self.send(Command::Play);
+                    self.status = RunStatus::Running;
+                    self.rate_window = (Instant::now(), self.view.step);
+                }
+            }
+            AppCommand::Pause => {
+                if self.status == RunStatus::Running {
+                    self.send(Command::Pause);
+                    self.status = RunStatus::Paused;
+                }
+            }
+            AppCommand::StepBatch => {
+                if self.status == RunStatus::Paused {
+                    self.send(Command::Step);
+                }
+            }
+            AppCommand::Reset => self.restart_worker(),
+            AppCommand::SetLoss(spec) => match spec.validate() {
+                Ok(()) => {
+                    self.settings.config.loss = spec.clone();
+                    self.active_config.loss = spec.clone();
+                    self.send(Command::SetLoss(spec));
+                }
+                Err(e) => self.notices.push(Notice {
+                    text: e.to_string(),
+                    is_error: true,
+                }),
+            },
+            AppCommand::SetLearningRate(lr) => {
+                self.settings.config.learning_rate = lr;
+                self.active_config.learning_rate = lr;
+                self.send(Command::SetLearningRate(lr));
+            }
+            AppCommand::SetConfig(config) => self.settings.config = config,
+            AppCommand::SetTsneSettings(s) => self.settings.tsne = s,
+        }
+    }
+
+    /// Whether the settings differ from the running worker's in a way only Reset applies.
+    pub fn reset_pending(&self) -> bool {
+        let mut a = self.settings.config.clone();
+        a.loss = self.active_config.loss.clone();
+        a.learning_rate = self.active_config.learning_rate;
+        a != self.active_config
+    }
+
+    /// Drains worker events and finished jobs. Call once per frame before drawing.
+    pub fn poll(&mut self) {
+        let events = self
+            .worker
+            .as_ref()
+            .map(WorkerHandle::drain_events)
+            .unwrap_or_default();
+        for event in events {
+            self.on_event(event);
+        }
+        if let Some(worker) = &self.worker {
+            self.view.batch = worker.latest_batch();
+            if !worker.is_alive() && self.status != RunStatus::Stopped {
+                self.status = RunStatus::Stopped;
+            }
+        }
+        if let Some(job) = &self.tsne
+            && let Some(result) = job.take_result()
+        {
+            match result {
+                // A layout from before the last Reset belongs to another run.
+                Ok(layout) if self.view.tsne_pending_step.is_some() => {
+                    self.view.tsne_pending_step = None;
+                    self.view.tsne = Some(layout);
+                }
+                Ok(_) => {}
+                Err(e) => self.notices.push(Notice {
+                    text: e,
+                    is_error: true,
+                }),
+            }
+        }
+        let (since, at_step) = self.rate_window;
+        let elapsed = since.elapsed().as_secs_f64();
+        if self.status == RunStatus::Running && elapsed >= 1.0 {
+            self.view.steps_per_second = (self.view.step.saturating_sub(at_step)) as f64 / elapsed;
+            self.rate_window = (Instant::now(), self.view.step);
+        }
+    }
+
+    pub fn tsne_busy(&self) -> bool {
+        self.tsne.as_ref().is_some_and(TsneJob::is_busy)
+    }
+
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Started {
+                backend_name,
+                backend_reason,
+                raw_baseline,
+                untrained,
+            } => {
+                self.view.backend_name = backend_name;
+                self.view.backend_reason = backend_reason;
+                self.view.raw_baseline = Some(raw_baseline);
+                self.view.evals.push(untrained);
+                self.view.untrained = Some(untrained);
+                if self.status == RunStatus::Starting {
+                    self.status = RunStatus::Paused;
+                }
+            }
+            Event::BatchTrained(stats) => {
+                self.view.step = stats.step;
+                self.view.history.push(stats);
+            }
+            Event::Evaluated(point) => self.view.evals.push(point),
+            Event::HeldOutEmbedded(held_out) => self.request_tsne(&held_out),
+            Event::Paused { step } => {
+                self.view.step = self.view.step.max(step);
+                if self.status == RunStatus::Running {
+                    self.status = RunStatus::Paused;
+                }
+            }
+            Event::Resumed => self.status = RunStatus::Running,
+            Event::Failed(text) => {
+                if self.status == RunStatus::Running {
+                    self.status = RunStatus::Paused;
+                }
+                if self.worker.as_ref().is_some_and(|w| !w.is_alive()) {
+                    self.status = RunStatus::Stopped;
+                }
+                self.notices.push(Notice {
+                    text,
+                    is_error: true,
+                });
+            }
+        }
+    }
+
+    fn request_tsne(&mut self, held_out: &HeldOutEmbedding) {
+        if let Some(job) = &self.tsne {
+            self.view.tsne_pending_step = Some(held_out.step);
+            job.request(TsneRequest {
+                step: held_out.step,
+                points: held_out.embeddings.clone(),
+                d: held_out.d,
+                labels: held_out.labels.clone(),
+                settings: self.settings.tsne,
+            });
+        }
+    }
+
+    /// Stops the worker (on exit). Returns whether it stopped within `timeout`.
+    pub fn shutdown(&mut self, timeout: Duration) -> bool {
+        self.worker.take().is_none_or(|mut w| w.shutdown(timeout))
+    }
+}

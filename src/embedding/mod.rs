@@ -1,0 +1,192 @@
+//! t-SNE of held-out embeddings on a background job (linfa-tsne), seeded. The job keeps only
+//! the newest request: a layout that is still being computed when a newer one arrives is
+//! finished (linfa-tsne cannot be interrupted) and then superseded.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+use linfa::traits::Transformer;
+use linfa_tsne::TSneParams;
+use ndarray::Array2;
+use parking_lot::{Condvar, Mutex};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+/// Settings of one t-SNE run.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TsneSettings {
+    pub perplexity: f64,
+    pub iterations: usize,
+    pub seed: u64,
+    /// At most this many points (evenly subsampled).
+    pub max_points: usize,
+}
+
+impl Default for TsneSettings {
+    fn default() -> Self {
+        Self {
+            perplexity: 30.0,
+            iterations: 750,
+            seed: 0,
+            max_points: 1000,
+        }
+    }
+}
+
+/// Input of one layout.
+#[derive(Debug, Clone)]
+pub struct TsneRequest {
+    pub step: u64,
+    /// `[n, d]`
+    pub points: Vec<f32>,
+    pub d: usize,
+    pub labels: Vec<u32>,
+    pub settings: TsneSettings,
+}
+
+/// A finished layout.
+#[derive(Debug, Clone)]
+pub struct TsneLayout {
+    pub step: u64,
+    /// `[n, 2]`
+    pub xy: Vec<[f64; 2]>,
+    pub labels: Vec<u32>,
+    /// Points left out by the cap (0 when every point is drawn).
+    pub subsampled_from: usize,
+    pub seconds: f64,
+}
+
+/// Runs t-SNE synchronously.
+pub fn run_tsne(request: &TsneRequest) -> Result<TsneLayout, String> {
+    let started = std::time::Instant::now();
+    let n_all = request.labels.len();
+    let d = request.d;
+    let stride = n_all.div_ceil(request.settings.max_points.max(1)).max(1);
+    let keep: Vec<usize> = (0..n_all).step_by(stride).collect();
+    let n = keep.len();
+    if n < 5 {
+        return Err(format!("t-SNE needs at least 5 points, got {n}"));
+    }
+    // linfa-tsne rejects perplexity ≥ (n − 1)/3; clamp so small sets still get a layout.
+    let perplexity = request
+        .settings
+        .perplexity
+        .min(((n - 1) as f64 / 3.0) - 1e-6)
+        .max(1.0);
+    let mut flat = Vec::with_capacity(n * d);
+    for &i in &keep {
+        flat.extend(
+            request.points[i * d..(i + 1) * d]
+                .iter()
+                .map(|&v| f64::from(v)),
+        );
+    }
+    let x = Array2::from_shape_vec((n, d), flat).map_err(|e| e.to_string())?;
+    let y =
+        TSneParams::embedding_size_with_rng(2, ChaCha8Rng::seed_from_u64(request.settings.seed))
+            .perplexity(perplexity)
+            .approx_threshold(0.5)
+            .max_iter(request.settings.iterations.max(10))
+            .transform(x)
+            .map_err(|e| format!("t-SNE failed: {e}"))?;
+    let xy = y.outer_iter().map(|r| [r[0], r[1]]).collect();
+    Ok(TsneLayout {
+        step: request.step,
+        xy,
+        labels: keep.iter().map(|&i| request.labels[i]).collect(),
+        subsampled_from: if n < n_all { n_all } else { 0 },
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+#[derive(Default)]
+struct Shared {
+    request: Mutex<Option<TsneRequest>>,
+    wake: Condvar,
+    result: Mutex<Option<Result<TsneLayout, String>>>,
+    busy: AtomicBool,
+    stop: AtomicBool,
+}
+
+/// The background job (thread `pairscope-tsne`).
+pub struct TsneJob {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TsneJob {
+    pub fn spawn(notify: Box<dyn Fn() + Send>) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared::default());
+        let worker = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("pairscope-tsne".into())
+            .spawn(move || {
+                loop {
+                    let request = {
+                        let mut slot = worker.request.lock();
+                        while slot.is_none() && !worker.stop.load(Ordering::SeqCst) {
+                            worker.wake.wait(&mut slot);
+                        }
+                        if worker.stop.load(Ordering::SeqCst) {
+                            return;
+                        }
+                        worker.busy.store(true, Ordering::SeqCst);
+                        slot.take()
+                    };
+                    if let Some(request) = request {
+                        let result = std::panic::catch_unwind(|| run_tsne(&request))
+                            .unwrap_or_else(|p| {
+                                Err(format!(
+                                    "t-SNE panicked: {}",
+                                    crate::training::worker::panic_message(&*p)
+                                ))
+                            });
+                        if !worker.stop.load(Ordering::SeqCst) {
+                            *worker.result.lock() = Some(result);
+                        }
+                    }
+                    worker.busy.store(false, Ordering::SeqCst);
+                    notify();
+                }
+            })?;
+        Ok(Self {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Replaces any queued request with this one.
+    pub fn request(&self, request: TsneRequest) {
+        *self.shared.request.lock() = Some(request);
+        self.shared.wake.notify_one();
+    }
+
+    /// Drops the queued request (a running one finishes and is discarded by the caller).
+    pub fn cancel(&self) {
+        self.shared.request.lock().take();
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.shared.busy.load(Ordering::SeqCst) || self.shared.request.lock().is_some()
+    }
+
+    /// A finished layout (or error), once.
+    pub fn take_result(&self) -> Option<Result<TsneLayout, String>> {
+        self.shared.result.lock().take()
+    }
+}
+
+impl Drop for TsneJob {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.wake.notify_all();
+        // A running t-SNE cannot be interrupted; do not block the UI on it.
+        if let Some(t) = self.thread.take()
+            && t.is_finished()
+        {
+            let _ = t.join();
+        }
+    }
+}

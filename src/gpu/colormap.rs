@@ -1,0 +1,206 @@
+//! CPU reference of `shaders/heatmap.wgsl`: the same similarity and colour maps, used when no
+//! renderer exists, for exported figures, and by the shader-parity tests.
+
+/// Which colour map a heatmap uses (the shader's `params.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorMap {
+    /// Blue (low) – white – red (high), for similarities.
+    Diverging = 0,
+    /// Viridis, for non-negative magnitudes such as pair weights.
+    Sequential = 1,
+    /// Mining codes, see [`MiningCode`].
+    Categorical = 2,
+}
+
+/// Per-cell codes of the mined-pairs view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MiningCode {
+    SamePair = 0,
+    PositiveKept = 1,
+    NegativeKept = 2,
+    PositiveDropped = 3,
+    NegativeDropped = 4,
+}
+
+impl MiningCode {
+    pub const ALL: [Self; 5] = [
+        Self::PositiveKept,
+        Self::NegativeKept,
+        Self::PositiveDropped,
+        Self::NegativeDropped,
+        Self::SamePair,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::SamePair => "same sample",
+            Self::PositiveKept => "positive kept",
+            Self::NegativeKept => "negative kept",
+            Self::PositiveDropped => "positive dropped",
+            Self::NegativeDropped => "negative dropped",
+        }
+    }
+
+    pub fn rgba(self) -> [u8; 4] {
+        unpack(colour_of(
+            ColorMap::Categorical,
+            self as u8 as f32,
+            0.0,
+            1.0,
+        ))
+    }
+}
+
+const RDBU: [[f32; 3]; 5] = [
+    [33.0, 102.0, 172.0],
+    [103.0, 169.0, 207.0],
+    [247.0, 247.0, 247.0],
+    [239.0, 138.0, 98.0],
+    [178.0, 24.0, 43.0],
+];
+
+const CATEGORIES: [[f32; 3]; 5] = [
+    [64.0, 64.0, 64.0],
+    [0.0, 158.0, 115.0],
+    [213.0, 94.0, 0.0],
+    [204.0, 236.0, 227.0],
+    [246.0, 223.0, 204.0],
+];
+
+#[expect(
+    clippy::excessive_precision,
+    reason = "coefficients copied verbatim from the shader"
+)]
+const VIRIDIS: [[f32; 3]; 7] = [
+    [
+        0.277_727_327_223_417_7,
+        0.005_407_344_544_966_578,
+        0.334_099_805_335_306_1,
+    ],
+    [
+        0.105_093_043_108_577_4,
+        1.404_613_529_898_575,
+        1.384_590_162_594_685,
+    ],
+    [
+        -0.330_861_828_725_556_3,
+        0.214_847_559_468_213,
+        0.095_095_163_028_236_59,
+    ],
+    [
+        -4.634_230_498_983_486,
+        -5.799_100_973_351_585,
+        -19.332_440_956_279_87,
+    ],
+    [
+        6.228_269_936_347_081,
+        14.179_933_366_805_09,
+        56.690_552_600_681_05,
+    ],
+    [
+        4.776_384_997_670_288,
+        -13.745_145_377_746_01,
+        -65.353_032_633_372_34,
+    ],
+    [
+        -5.435_455_855_934_631,
+        4.645_852_612_178_535,
+        26.312_435_249_583_2,
+    ],
+];
+
+fn pack(c: [f32; 3]) -> u32 {
+    let b = c.map(|v| (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u32);
+    b[0] | (b[1] << 8) | (b[2] << 16) | (255 << 24)
+}
+
+/// RGBA bytes of a packed colour.
+pub fn unpack(c: u32) -> [u8; 4] {
+    c.to_le_bytes()
+}
+
+fn unit(v: f32, lo: f32, hi: f32) -> f32 {
+    let span = hi - lo;
+    if span <= 0.0 {
+        0.0
+    } else {
+        ((v - lo) / span).clamp(0.0, 1.0)
+    }
+}
+
+fn mix(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
+    [0, 1, 2].map(|k| (a[k] / 255.0) * (1.0 - t) + (b[k] / 255.0) * t)
+}
+
+fn diverging(t: f32) -> [f32; 3] {
+    let x = t * 4.0;
+    let k = (x as usize).min(3);
+    mix(RDBU[k], RDBU[k + 1], x - k as f32)
+}
+
+fn viridis(t: f32) -> [f32; 3] {
+    [0, 1, 2].map(|ch| VIRIDIS.iter().rev().fold(0.0_f32, |acc, c| c[ch] + t * acc))
+}
+
+/// The packed RGBA colour of value `v`, exactly as the shader computes it.
+pub fn colour_of(map: ColorMap, v: f32, lo: f32, hi: f32) -> u32 {
+    match map {
+        ColorMap::Diverging => pack(diverging(unit(v, lo, hi))),
+        ColorMap::Sequential => pack(viridis(unit(v, lo, hi))),
+        ColorMap::Categorical => {
+            let k = (v.max(0.0) as usize).min(4);
+            pack(CATEGORIES[k].map(|c| c / 255.0))
+        }
+    }
+}
+
+/// Colours every value.
+pub fn colorize(values: &[f32], map: ColorMap, lo: f32, hi: f32) -> Vec<u32> {
+    values.iter().map(|&v| colour_of(map, v, lo, hi)).collect()
+}
+
+/// `S = X Xᵀ` in f32, summed in the shader's order (k ascending).
+///
+/// # Shapes
+/// `emb`: `[m, d]` of unit rows; result `[m, m]`.
+pub fn similarity(emb: &[f32], m: usize, d: usize) -> Vec<f32> {
+    let mut s = vec![0.0_f32; m * m];
+    for i in 0..m {
+        let xi = &emb[i * d..(i + 1) * d];
+        for j in 0..m {
+            let xj = &emb[j * d..(j + 1) * d];
+            s[i * m + j] = xi.iter().zip(xj).fold(0.0, |acc, (a, b)| acc + a * b);
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_hit_their_end_stops() {
+        assert_eq!(
+            unpack(colour_of(ColorMap::Diverging, -1.0, -1.0, 1.0)),
+            [33, 102, 172, 255]
+        );
+        assert_eq!(
+            unpack(colour_of(ColorMap::Diverging, 0.0, -1.0, 1.0)),
+            [247, 247, 247, 255]
+        );
+        assert_eq!(
+            unpack(colour_of(ColorMap::Diverging, 1.0, -1.0, 1.0)),
+            [178, 24, 43, 255]
+        );
+        // viridis(0) ≈ #440154, viridis(1) ≈ #fde725
+        let v0 = unpack(colour_of(ColorMap::Sequential, 0.0, 0.0, 1.0));
+        let v1 = unpack(colour_of(ColorMap::Sequential, 1.0, 0.0, 1.0));
+        assert!(
+            v0[0].abs_diff(0x44) <= 3 && v0[1].abs_diff(0x01) <= 3 && v0[2].abs_diff(0x54) <= 3
+        );
+        assert!(
+            v1[0].abs_diff(0xfd) <= 3 && v1[1].abs_diff(0xe7) <= 3 && v1[2].abs_diff(0x25) <= 6
+        );
+    }
+}

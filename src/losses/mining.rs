@@ -1,0 +1,328 @@
+//! Miners: which ordered pairs / triplets of the batch a loss sees (GPW.md §3, golden README).
+//!
+//! Pair sets are kept as an `m × m` byte mask (`NONE`, `POS`, `NEG`) so that losses scan rows of
+//! flat slices without any per-pair allocation or hashing.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::params::{DistanceWeightedParams, Miner};
+
+/// Entry is not a kept pair.
+pub(crate) const NONE: u8 = 0;
+/// Entry is a kept positive pair (same label, `i != j`).
+pub(crate) const POS: u8 = 1;
+/// Entry is a kept negative pair (different labels).
+pub(crate) const NEG: u8 = 2;
+
+/// The outcome of mining.
+///
+/// # Shapes
+/// `mask`: `m * m` row-major; `triplets`: sorted `(a, p, n)` for triplet miners.
+#[derive(Debug, Clone)]
+pub(crate) struct Mined {
+    pub(crate) mask: Vec<u8>,
+    pub(crate) triplets: Option<Vec<[usize; 3]>>,
+}
+
+impl Mined {
+    pub(crate) fn from_mask(mask: Vec<u8>) -> Self {
+        Self {
+            mask,
+            triplets: None,
+        }
+    }
+
+    pub(crate) fn from_triplets(m: usize, triplets: Vec<[usize; 3]>) -> Self {
+        Self {
+            mask: mask_from_triplets(m, &triplets),
+            triplets: Some(triplets),
+        }
+    }
+}
+
+/// Every valid pair: `POS` for same label (`i != j`), `NEG` for different labels.
+pub(crate) fn all_pairs(labels: &[i64]) -> Vec<u8> {
+    let m = labels.len();
+    let mut mask = vec![NONE; m * m];
+    for (i, row) in mask.chunks_exact_mut(m.max(1)).enumerate().take(m) {
+        let yi = labels[i];
+        for (j, (c, &yj)) in row.iter_mut().zip(labels).enumerate() {
+            if j != i {
+                *c = if yj == yi { POS } else { NEG };
+            }
+        }
+    }
+    mask
+}
+
+/// Unique `(a, p)` / `(a, n)` pairs of a triplet list.
+pub(crate) fn mask_from_triplets(m: usize, triplets: &[[usize; 3]]) -> Vec<u8> {
+    let mut mask = vec![NONE; m * m];
+    for &[a, p, n] in triplets {
+        mask[a * m + p] = POS;
+        mask[a * m + n] = NEG;
+    }
+    mask
+}
+
+/// MS rule (PML `MultiSimilarityMiner`): for anchors with a positive and a negative keep
+/// `(a, p)` iff `S_ap − ε < max_N S_an` and `(a, n)` iff `S_an + ε > min_P S_ap` (strict).
+pub(crate) fn multi_similarity(sim: &[f64], labels: &[i64], epsilon: f64) -> Vec<u8> {
+    let m = labels.len();
+    let mut mask = vec![NONE; m * m];
+    for i in 0..m {
+        let srow = &sim[i * m..(i + 1) * m];
+        let yi = labels[i];
+        let mut min_pos = f64::INFINITY;
+        let mut max_neg = f64::NEG_INFINITY;
+        for (j, (&s, &yj)) in srow.iter().zip(labels).enumerate() {
+            if j == i {
+                continue;
+            }
+            if yj == yi {
+                min_pos = min_pos.min(s);
+            } else {
+                max_neg = max_neg.max(s);
+            }
+        }
+        if !(min_pos.is_finite() && max_neg.is_finite()) {
+            continue;
+        }
+        let mrow = &mut mask[i * m..(i + 1) * m];
+        for (j, ((c, &s), &yj)) in mrow.iter_mut().zip(srow).zip(labels).enumerate() {
+            if j == i {
+                continue;
+            }
+            if yj == yi {
+                if s - epsilon < max_neg {
+                    *c = POS;
+                }
+            } else if s + epsilon > min_pos {
+                *c = NEG;
+            }
+        }
+    }
+    mask
+}
+
+/// Absolute thresholds (PML `PairMarginMiner` on similarities): positives with
+/// `S < pos_below`, negatives with `S > neg_above`.
+pub(crate) fn absolute(sim: &[f64], labels: &[i64], pos_below: f64, neg_above: f64) -> Vec<u8> {
+    let m = labels.len();
+    let mut mask = all_pairs(labels);
+    for (c, &s) in mask.iter_mut().zip(sim) {
+        let keep = match *c {
+            POS => s < pos_below,
+            NEG => s > neg_above,
+            _ => false,
+        };
+        if !keep {
+            *c = NONE;
+        }
+    }
+    debug_assert_eq!(mask.len(), m * m);
+    mask
+}
+
+/// Which triplets `TripletMarginMiner` keeps, with `t = S_ap − S_an`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TripletKind {
+    /// `t <= margin`.
+    All,
+    /// `t <= margin` and `t <= 0`.
+    Hard,
+    /// `0 < t <= margin`.
+    Semihard,
+}
+
+/// Fill `pos` / `neg` with the positive / negative indices of anchor `a` among all pairs.
+fn split_row(labels: &[i64], a: usize, pos: &mut Vec<usize>, neg: &mut Vec<usize>) {
+    pos.clear();
+    neg.clear();
+    let ya = labels[a];
+    for (j, &yj) in labels.iter().enumerate() {
+        if j == a {
+            continue;
+        }
+        if yj == ya {
+            pos.push(j);
+        } else {
+            neg.push(j);
+        }
+    }
+}
+
+/// PML `TripletMarginMiner`: all `(a, p, n)` passing the rule, sorted lexicographically.
+pub(crate) fn triplet_margin(
+    sim: &[f64],
+    labels: &[i64],
+    margin: f64,
+    kind: TripletKind,
+) -> Vec<[usize; 3]> {
+    let m = labels.len();
+    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+    let mut out = Vec::new();
+    for a in 0..m {
+        split_row(labels, a, &mut pos, &mut neg);
+        let srow = &sim[a * m..(a + 1) * m];
+        for &p in &pos {
+            let sap = srow[p];
+            for &n in &neg {
+                let t = sap - srow[n];
+                let keep = t <= margin
+                    && match kind {
+                        TripletKind::All => true,
+                        TripletKind::Hard => t <= 0.0,
+                        TripletKind::Semihard => t > 0.0,
+                    };
+                if keep {
+                    out.push([a, p, n]);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `BatchHardMiner`: per anchor with both sides, the lowest-similarity positive and the
+/// highest-similarity negative (ties: lowest index).
+pub(crate) fn batch_hard(sim: &[f64], labels: &[i64]) -> Vec<[usize; 3]> {
+    let m = labels.len();
+    let mut out = Vec::new();
+    for a in 0..m {
+        let srow = &sim[a * m..(a + 1) * m];
+        let ya = labels[a];
+        let mut best_p: Option<(usize, f64)> = None;
+        let mut best_n: Option<(usize, f64)> = None;
+        for (j, (&s, &yj)) in srow.iter().zip(labels).enumerate() {
+            if j == a {
+                continue;
+            }
+            if yj == ya {
+                if best_p.is_none_or(|(_, b)| s < b) {
+                    best_p = Some((j, s));
+                }
+            } else if best_n.is_none_or(|(_, b)| s > b) {
+                best_n = Some((j, s));
+            }
+        }
+        if let (Some((p, _)), Some((n, _))) = (best_p, best_n) {
+            out.push([a, p, n]);
+        }
+    }
+    out
+}
+
+/// Per anchor, the `k_pos` lowest-similarity positives and the `k_neg` highest-similarity
+/// negatives (ties: lowest index).
+pub(crate) fn top_k(sim: &[f64], labels: &[i64], k_pos: usize, k_neg: usize) -> Vec<u8> {
+    let m = labels.len();
+    let mut mask = vec![NONE; m * m];
+    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+    for a in 0..m {
+        split_row(labels, a, &mut pos, &mut neg);
+        let srow = &sim[a * m..(a + 1) * m];
+        pos.sort_by(|&x, &y| srow[x].total_cmp(&srow[y]).then(x.cmp(&y)));
+        neg.sort_by(|&x, &y| srow[y].total_cmp(&srow[x]).then(x.cmp(&y)));
+        let mrow = &mut mask[a * m..(a + 1) * m];
+        for &p in pos.iter().take(k_pos) {
+            mrow[p] = POS;
+        }
+        for &n in neg.iter().take(k_neg) {
+            mrow[n] = NEG;
+        }
+    }
+    mask
+}
+
+/// PML `DistanceWeightedMiner` with `get_random_triplet_indices(t_per_anchor=1)`: for every
+/// anchor with a positive, one uniformly drawn positive and one negative drawn with probability
+/// ∝ `q(D)^{-1}` (zero for `D >= nonzero_loss_cutoff`); anchors whose negatives all have weight 0
+/// are skipped. The max is subtracted per anchor row (PML: globally), which only avoids
+/// underflow. Deterministic for a given seed.
+pub(crate) fn distance_weighted(
+    sim: &[f64],
+    labels: &[i64],
+    params: &DistanceWeightedParams,
+) -> Vec<[usize; 3]> {
+    let m = labels.len();
+    let dim = params.embedding_dim as f64;
+    let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+    let mut logw: Vec<f64> = Vec::new();
+    let mut out = Vec::new();
+    for a in 0..m {
+        split_row(labels, a, &mut pos, &mut neg);
+        if pos.is_empty() || neg.is_empty() {
+            continue;
+        }
+        let srow = &sim[a * m..(a + 1) * m];
+        logw.clear();
+        for &n in &neg {
+            let d = (2.0 - 2.0 * srow[n]).max(0.0).sqrt().max(params.cutoff);
+            let lw = (2.0 - dim) * d.ln() - ((dim - 3.0) / 2.0) * (1.0 - 0.25 * d * d).ln();
+            logw.push(if d < params.nonzero_loss_cutoff && lw.is_finite() {
+                lw
+            } else {
+                f64::NEG_INFINITY
+            });
+        }
+        let mx = logw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if mx == f64::NEG_INFINITY {
+            continue;
+        }
+        let mut total = 0.0;
+        for v in logw.iter_mut() {
+            *v = (*v - mx).exp();
+            total += *v;
+        }
+        let p = pos[rng.gen_range(0..pos.len())];
+        let mut u = rng.gen_range(0.0..total);
+        let mut pick = neg.len() - 1;
+        for (k, &w) in logw.iter().enumerate() {
+            if w > 0.0 {
+                if u < w {
+                    pick = k;
+                    break;
+                }
+                u -= w;
+            }
+        }
+        // Guard against rounding leaving `pick` on a zero-weight negative.
+        if logw[pick] == 0.0
+            && let Some(k) = logw.iter().rposition(|&w| w > 0.0)
+        {
+            pick = k;
+        }
+        out.push([a, p, neg[pick]]);
+    }
+    out
+}
+
+impl Miner {
+    /// Run the miner on a validated input.
+    pub(crate) fn mine(&self, sim: &[f64], labels: &[i64]) -> Mined {
+        let m = labels.len();
+        match self {
+            Miner::MultiSimilarity(p) => Mined::from_mask(multi_similarity(sim, labels, p.epsilon)),
+            Miner::PairMargin(p) => {
+                Mined::from_mask(absolute(sim, labels, p.pos_margin, p.neg_margin))
+            }
+            Miner::TripletAll(p) => {
+                Mined::from_triplets(m, triplet_margin(sim, labels, p.margin, TripletKind::All))
+            }
+            Miner::TripletHard(p) => {
+                Mined::from_triplets(m, triplet_margin(sim, labels, p.margin, TripletKind::Hard))
+            }
+            Miner::TripletSemihard(p) => Mined::from_triplets(
+                m,
+                triplet_margin(sim, labels, p.margin, TripletKind::Semihard),
+            ),
+            Miner::BatchHard(_) => Mined::from_triplets(m, batch_hard(sim, labels)),
+            Miner::DistanceWeighted(p) => {
+                Mined::from_triplets(m, distance_weighted(sim, labels, p))
+            }
+        }
+    }
+}

@@ -1,0 +1,466 @@
+//! The classic losses with PML 2.9.0 semantics on cosine similarity (golden README table), plus
+//! the binomial deviance (GPW.md §3.5).
+//!
+//! Every function writes `G = ∂L/∂S` into `w` (zeroed, `m * m`) and returns the loss value and,
+//! where the loss has one, the unreduced per-pair term. Value and weights come from the same
+//! primitives of [`super::numeric`].
+
+use super::mining::{Mined, NEG, POS};
+use super::numeric::{log_add_exp, log1p_sum_exp_softmax, lse_softmax, sigmoid, softplus};
+use super::params::{
+    BinomialParams, CircleParams, ContrastiveParams, HistogramParams, LiftedParams,
+    MultiSimilarityParams, TripletMarginParams,
+};
+
+/// Read-only inputs shared by the loss functions.
+pub(crate) struct Ctx<'a> {
+    pub(crate) sim: &'a [f64],
+    pub(crate) labels: &'a [i64],
+    pub(crate) m: usize,
+    pub(crate) mined: &'a Mined,
+}
+
+/// Loss value and optional per-pair terms (`m * m`).
+pub(crate) type Value = (f64, Option<Vec<f64>>);
+
+impl Ctx<'_> {
+    #[inline]
+    fn srow(&self, i: usize) -> &[f64] {
+        &self.sim[i * self.m..(i + 1) * self.m]
+    }
+
+    #[inline]
+    fn mrow(&self, i: usize) -> &[u8] {
+        &self.mined.mask[i * self.m..(i + 1) * self.m]
+    }
+
+    /// Indices and `f(S)` of the row's kept pairs of `kind`, into reusable buffers.
+    fn gather(
+        &self,
+        i: usize,
+        kind: u8,
+        idx: &mut Vec<usize>,
+        z: &mut Vec<f64>,
+        f: impl Fn(f64) -> f64,
+    ) {
+        idx.clear();
+        z.clear();
+        for (j, (&c, &s)) in self.mrow(i).iter().zip(self.srow(i)).enumerate() {
+            if c == kind {
+                idx.push(j);
+                z.push(f(s));
+            }
+        }
+    }
+
+    /// Visit every triplet the loss uses: the miner's triplets, or `P_a × N_a` of the mask.
+    fn for_each_triplet(&self, mut f: impl FnMut(usize, usize, usize)) {
+        if let Some(ts) = &self.mined.triplets {
+            for &[a, p, n] in ts {
+                f(a, p, n);
+            }
+            return;
+        }
+        let (mut pos, mut neg) = (Vec::new(), Vec::new());
+        for a in 0..self.m {
+            pos.clear();
+            neg.clear();
+            for (j, &c) in self.mrow(a).iter().enumerate() {
+                match c {
+                    POS => pos.push(j),
+                    NEG => neg.push(j),
+                    _ => {}
+                }
+            }
+            for &p in &pos {
+                for &n in &neg {
+                    f(a, p, n);
+                }
+            }
+        }
+    }
+}
+
+/// PML contrastive: `AvgNonZero_P relu(pos_margin − S) + AvgNonZero_N relu(S − neg_margin)`.
+pub(crate) fn contrastive(p: &ContrastiveParams, cx: &Ctx, w: &mut [f64]) -> Value {
+    let mut per_pair = vec![0.0; cx.m * cx.m];
+    let (mut sum_p, mut sum_n, mut cnt_p, mut cnt_n) = (0.0, 0.0, 0usize, 0usize);
+    for ((&c, &s), t) in cx.mined.mask.iter().zip(cx.sim).zip(per_pair.iter_mut()) {
+        match c {
+            POS => {
+                *t = (p.pos_margin - s).max(0.0);
+                if *t > 0.0 {
+                    sum_p += *t;
+                    cnt_p += 1;
+                }
+            }
+            NEG => {
+                *t = (s - p.neg_margin).max(0.0);
+                if *t > 0.0 {
+                    sum_n += *t;
+                    cnt_n += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let gp = if cnt_p > 0 { 1.0 / cnt_p as f64 } else { 0.0 };
+    let gn = if cnt_n > 0 { 1.0 / cnt_n as f64 } else { 0.0 };
+    for ((g, &c), &t) in w.iter_mut().zip(&cx.mined.mask).zip(&per_pair) {
+        if t > 0.0 {
+            *g = if c == POS { -gp } else { gn };
+        }
+    }
+    (sum_p * gp + sum_n * gn, Some(per_pair))
+}
+
+/// PML triplet margin: `AvgNonZero_T relu(S_an − S_ap + margin)` (softplus if `smooth_loss`).
+pub(crate) fn triplet_margin(p: &TripletMarginParams, cx: &Ctx, w: &mut [f64]) -> Value {
+    let m = cx.m;
+    let (mut total, mut cnt) = (0.0, 0usize);
+    cx.for_each_triplet(|a, pi, n| {
+        let v = cx.sim[a * m + n] - cx.sim[a * m + pi] + p.margin;
+        let (l, g) = if p.smooth_loss {
+            (softplus(v), sigmoid(v))
+        } else if v > 0.0 {
+            (v, 1.0)
+        } else {
+            (0.0, 0.0)
+        };
+        if l > 0.0 {
+            total += l;
+            cnt += 1;
+            w[a * m + pi] -= g;
+            w[a * m + n] += g;
+        }
+    });
+    if cnt == 0 {
+        return (0.0, None);
+    }
+    let inv = 1.0 / cnt as f64;
+    w.iter_mut().for_each(|g| *g *= inv);
+    (total * inv, None)
+}
+
+/// PML lifted structure: per ordered positive pair `(a, p)`,
+/// `z = LSE_{(k,n) ∈ N, k ∈ {a,p}} (S_kn − neg_margin) + pos_margin − S_ap`, `l = relu(z)²/2`,
+/// mean over `|P|`. Per-row negative LSEs are computed once, so the cost is `O(m²)`.
+pub(crate) fn lifted_structure(p: &LiftedParams, cx: &Ctx, w: &mut [f64]) -> Value {
+    let m = cx.m;
+    let n_pos = cx.mined.mask.iter().filter(|&&c| c == POS).count();
+    let n_neg = cx.mined.mask.iter().filter(|&&c| c == NEG).count();
+    if n_pos == 0 || n_neg == 0 {
+        return (0.0, None);
+    }
+    // Row LSE over negatives (−inf = no negative in that row).
+    let mut row_lse = vec![f64::NEG_INFINITY; m];
+    let (mut idx, mut z) = (Vec::new(), Vec::new());
+    for (i, l) in row_lse.iter_mut().enumerate() {
+        cx.gather(i, NEG, &mut idx, &mut z, |s| s - p.neg_margin);
+        if !z.is_empty() {
+            *l = lse_softmax(&mut z);
+        }
+    }
+    let inv = 1.0 / n_pos as f64;
+    let mut coef = vec![0.0; m];
+    let mut total = 0.0;
+    for a in 0..m {
+        for (j, (&c, &s)) in cx.mrow(a).iter().zip(cx.srow(a)).enumerate() {
+            if c != POS {
+                continue;
+            }
+            let both = log_add_exp(row_lse[a], row_lse[j]);
+            let zn = if both == f64::NEG_INFINITY { 0.0 } else { both };
+            let zz = zn + p.pos_margin - s;
+            if zz > 0.0 {
+                total += 0.5 * zz * zz;
+                let g = zz * inv;
+                w[a * m + j] -= g;
+                for r in [a, j] {
+                    if row_lse[r] > f64::NEG_INFINITY {
+                        coef[r] += g * (row_lse[r] - zn).exp();
+                    }
+                }
+            }
+        }
+    }
+    for (r, &cr) in coef.iter().enumerate() {
+        if cr == 0.0 {
+            continue;
+        }
+        for (j, (&c, &s)) in cx.mrow(r).iter().zip(cx.srow(r)).enumerate() {
+            if c == NEG {
+                w[r * m + j] += cr * (s - p.neg_margin - row_lse[r]).exp();
+            }
+        }
+    }
+    (total * inv, None)
+}
+
+/// PML generalized lifted structure: `l_i = relu(LSE_P(pos_margin − S) + LSE_N(S − neg_margin))`,
+/// mean over all `m` anchors; an empty side's LSE is 0.
+pub(crate) fn generalized_lifted(p: &LiftedParams, cx: &Ctx, w: &mut [f64]) -> Value {
+    let m = cx.m;
+    let inv_m = 1.0 / m as f64;
+    let (mut ip, mut zp, mut ineg, mut zn) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut total = 0.0;
+    for i in 0..m {
+        cx.gather(i, POS, &mut ip, &mut zp, |s| p.pos_margin - s);
+        cx.gather(i, NEG, &mut ineg, &mut zn, |s| s - p.neg_margin);
+        let l = lse_softmax(&mut zp) + lse_softmax(&mut zn);
+        if l > 0.0 {
+            total += l;
+            let wrow = &mut w[i * m..(i + 1) * m];
+            for (&j, &q) in ip.iter().zip(&zp) {
+                wrow[j] = -q * inv_m;
+            }
+            for (&j, &q) in ineg.iter().zip(&zn) {
+                wrow[j] = q * inv_m;
+            }
+        }
+    }
+    (total * inv_m, None)
+}
+
+/// PML N-pairs: one `(a_k, p_k)` per label (first kept positive pair in row-major order), ordered
+/// by label value; cross-entropy over the anchors × positives block, mean over `k`.
+pub(crate) fn n_pairs(cx: &Ctx, w: &mut [f64]) -> Value {
+    let m = cx.m;
+    let mut tuples: Vec<(i64, usize, usize)> = Vec::new();
+    for a in 0..m {
+        let ya = cx.labels[a];
+        if tuples.iter().any(|t| t.0 == ya) {
+            continue;
+        }
+        if let Some(p) = cx.mrow(a).iter().position(|&c| c == POS) {
+            tuples.push((ya, a, p));
+        }
+    }
+    tuples.sort_by_key(|t| t.0);
+    let n = tuples.len();
+    if n == 0 {
+        return (0.0, None);
+    }
+    let inv = 1.0 / n as f64;
+    let mut z = vec![0.0; n];
+    let mut total = 0.0;
+    for (k, &(_, a, pk)) in tuples.iter().enumerate() {
+        for (zl, &(_, _, pl)) in z.iter_mut().zip(&tuples) {
+            *zl = cx.sim[a * m + pl];
+        }
+        total += lse_softmax(&mut z) - cx.sim[a * m + pk];
+        for (l, (&q, &(_, _, pl))) in z.iter().zip(&tuples).enumerate() {
+            let delta = if l == k { 1.0 } else { 0.0 };
+            w[a * m + pl] += (q - delta) * inv;
+        }
+    }
+    (total * inv, None)
+}
+
+/// PML multi-similarity:
+/// `l_i = (1/α) log(1 + Σ_P e^{−α(S−λ)}) + (1/β) log(1 + Σ_N e^{β(S−λ)})`, mean over all `m`.
+pub(crate) fn multi_similarity(p: &MultiSimilarityParams, cx: &Ctx, w: &mut [f64]) -> Value {
+    ms_core(p.alpha, p.beta, p.base, cx, w)
+}
+
+/// Shared MS kernel (also used by the composer).
+pub(crate) fn ms_core(alpha: f64, beta: f64, base: f64, cx: &Ctx, w: &mut [f64]) -> Value {
+    let m = cx.m;
+    let inv_m = 1.0 / m as f64;
+    let (mut ip, mut zp, mut ineg, mut zn) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut total = 0.0;
+    for i in 0..m {
+        cx.gather(i, POS, &mut ip, &mut zp, |s| -alpha * (s - base));
+        cx.gather(i, NEG, &mut ineg, &mut zn, |s| beta * (s - base));
+        total += log1p_sum_exp_softmax(&mut zp) / alpha + log1p_sum_exp_softmax(&mut zn) / beta;
+        let wrow = &mut w[i * m..(i + 1) * m];
+        for (&j, &q) in ip.iter().zip(&zp) {
+            wrow[j] = -q * inv_m;
+        }
+        for (&j, &q) in ineg.iter().zip(&zn) {
+            wrow[j] = q * inv_m;
+        }
+    }
+    (total * inv_m, None)
+}
+
+/// Circle loss kernel: per anchor with both sides, `softplus(z_i)` with PML's detached α
+/// factors; returns per-anchor terms (`0` for anchors lacking a side) and the unscaled weights.
+pub(crate) fn circle_rows(p: &CircleParams, cx: &Ctx, w: &mut [f64]) -> Vec<f64> {
+    let m = cx.m;
+    let (op, on, dp, dn) = (1.0 + p.m, -p.m, 1.0 - p.m, p.m);
+    let (mut ip, mut zp, mut ineg, mut zn) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut ap: Vec<f64> = Vec::new();
+    let mut an: Vec<f64> = Vec::new();
+    let mut rows = vec![0.0; m];
+    for (i, row_loss) in rows.iter_mut().enumerate() {
+        cx.gather(i, POS, &mut ip, &mut ap, |s| (op - s).max(0.0));
+        cx.gather(i, NEG, &mut ineg, &mut an, |s| (s - on).max(0.0));
+        if ip.is_empty() || ineg.is_empty() {
+            continue;
+        }
+        let srow = cx.srow(i);
+        zp.clear();
+        zp.extend(
+            ip.iter()
+                .zip(&ap)
+                .map(|(&j, &a)| -p.gamma * a * (srow[j] - dp)),
+        );
+        zn.clear();
+        zn.extend(
+            ineg.iter()
+                .zip(&an)
+                .map(|(&j, &a)| p.gamma * a * (srow[j] - dn)),
+        );
+        let z = lse_softmax(&mut zp) + lse_softmax(&mut zn);
+        *row_loss = softplus(z);
+        let sg = sigmoid(z);
+        let wrow = &mut w[i * m..(i + 1) * m];
+        for ((&j, &q), &a) in ip.iter().zip(&zp).zip(&ap) {
+            wrow[j] = -sg * q * p.gamma * a;
+        }
+        for ((&j, &q), &a) in ineg.iter().zip(&zn).zip(&an) {
+            wrow[j] = sg * q * p.gamma * a;
+        }
+    }
+    rows
+}
+
+/// PML circle loss, `AvgNonZero` over anchors. Weights are what PML back-propagates (detached α),
+/// **not** the finite-difference gradient of the value.
+pub(crate) fn circle(p: &CircleParams, cx: &Ctx, w: &mut [f64]) -> Value {
+    let rows = circle_rows(p, cx, w);
+    let cnt = rows.iter().filter(|&&l| l > 0.0).count();
+    if cnt == 0 {
+        w.iter_mut().for_each(|g| *g = 0.0);
+        return (0.0, None);
+    }
+    let inv = 1.0 / cnt as f64;
+    w.iter_mut().for_each(|g| *g *= inv);
+    (rows.iter().sum::<f64>() * inv, None)
+}
+
+/// PML histogram loss on unordered pairs from the triplets (upper triangle only).
+pub(crate) fn histogram(p: &HistogramParams, cx: &Ctx, w: &mut [f64]) -> Value {
+    let m = cx.m;
+    // Unordered pair roles, stored at (min, max).
+    let mut roles = vec![0u8; m * m];
+    let mut mark = |a: usize, b: usize, role: u8| {
+        let (i, j) = if a < b { (a, b) } else { (b, a) };
+        roles[i * m + j] |= role;
+    };
+    if let Some(ts) = &cx.mined.triplets {
+        for &[a, pp, n] in ts {
+            mark(a, pp, POS);
+            mark(a, n, NEG);
+        }
+    } else {
+        for a in 0..m {
+            let row = cx.mrow(a);
+            if !(row.contains(&POS) && row.contains(&NEG)) {
+                continue;
+            }
+            for (j, &c) in row.iter().enumerate() {
+                if c == POS || c == NEG {
+                    mark(a, j, c);
+                }
+            }
+        }
+    }
+    let nb = p.n_bins;
+    let delta = 2.0 / nb as f64;
+    let bin = |s: f64| -> (usize, f64) {
+        let s = s.clamp(-1.0, 1.0);
+        let r = (((s + 1.0) / delta).floor().max(0.0) as usize).min(nb - 1);
+        (r, (s + 1.0 - r as f64 * delta) / delta)
+    };
+    let (mut hp, mut hn) = (vec![0.0; nb + 1], vec![0.0; nb + 1]);
+    let (mut n_pos, mut n_neg) = (0usize, 0usize);
+    for i in 0..m {
+        for j in (i + 1)..m {
+            let role = roles[i * m + j];
+            if role == 0 {
+                continue;
+            }
+            let (r, up) = bin(cx.sim[i * m + j]);
+            let h = if role == POS {
+                n_pos += 1;
+                &mut hp
+            } else {
+                n_neg += 1;
+                &mut hn
+            };
+            h[r + 1] += up;
+            h[r] += 1.0 - up;
+        }
+    }
+    if n_pos == 0 || n_neg == 0 {
+        return (0.0, None);
+    }
+    hp.iter_mut().for_each(|v| *v /= n_pos as f64);
+    hn.iter_mut().for_each(|v| *v /= n_neg as f64);
+    let mut cdf = 0.0;
+    let mut loss = 0.0;
+    for (&a, &b) in hp.iter().zip(&hn) {
+        cdf += a;
+        loss += b * cdf;
+    }
+    let (gp, gn) = (1.0 / (delta * n_pos as f64), 1.0 / (delta * n_neg as f64));
+    for i in 0..m {
+        for j in (i + 1)..m {
+            let role = roles[i * m + j];
+            if role == 0 {
+                continue;
+            }
+            let (r, _) = bin(cx.sim[i * m + j]);
+            w[i * m + j] = if role == POS {
+                -hn[r] * gp
+            } else {
+                hp[r + 1] * gn
+            };
+        }
+    }
+    (loss, None)
+}
+
+/// Binomial deviance kernel (MS-paper form), per-anchor means over the kept pairs, `/m`; an
+/// empty side contributes 0. Also used by the composer.
+pub(crate) fn binomial_core(alpha: f64, beta: f64, base: f64, cx: &Ctx, w: &mut [f64]) -> Value {
+    let m = cx.m;
+    let inv_m = 1.0 / m as f64;
+    let mut per_pair = vec![0.0; m * m];
+    let mut total = 0.0;
+    for i in 0..m {
+        let mrow = cx.mrow(i);
+        let srow = cx.srow(i);
+        let np = mrow.iter().filter(|&&c| c == POS).count();
+        let nn = mrow.iter().filter(|&&c| c == NEG).count();
+        let cp = if np > 0 { 1.0 / np as f64 } else { 0.0 };
+        let cn = if nn > 0 { 1.0 / nn as f64 } else { 0.0 };
+        let wrow = &mut w[i * m..(i + 1) * m];
+        let prow = &mut per_pair[i * m..(i + 1) * m];
+        for (((&c, &s), g), t) in mrow.iter().zip(srow).zip(wrow).zip(prow) {
+            match c {
+                POS => {
+                    let z = alpha * (base - s);
+                    *t = softplus(z);
+                    total += cp * *t;
+                    *g = -cp * alpha * sigmoid(z) * inv_m;
+                }
+                NEG => {
+                    let z = beta * (s - base);
+                    *t = softplus(z);
+                    total += cn * *t;
+                    *g = cn * beta * sigmoid(z) * inv_m;
+                }
+                _ => {}
+            }
+        }
+    }
+    (total * inv_m, Some(per_pair))
+}
+
+/// Binomial deviance (GPW.md §3.5, MS-paper form).
+pub(crate) fn binomial(p: &BinomialParams, cx: &Ctx, w: &mut [f64]) -> Value {
+    binomial_core(p.alpha, p.beta, p.base, cx, w)
+}

@@ -1,0 +1,60 @@
+//! Thin entry point: logging, command line, window.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "pairscope",
+    version,
+    about = "See what a pair-based metric-learning loss does, batch by batch."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Evaluate one loss on a batch given as a golden-format JSON case and print
+    /// {"loss", "weights" (dL/dS), "positive_pairs", "negative_pairs"} as JSON.
+    Loss {
+        /// The case file (fields: loss, miner, params.loss, params.miner, embeddings, labels).
+        #[arg(long)]
+        input: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Cmd::Loss { input }) => pairscope::cli::loss(&input),
+        None => run_app(),
+    }
+}
+
+fn run_app() -> ExitCode {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("pairscope")
+            .with_inner_size([1440.0, 900.0])
+            .with_min_inner_size([900.0, 600.0]),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        "pairscope",
+        options,
+        Box::new(|cc| Ok(Box::new(pairscope::ui::PairscopeApp::new(cc)))),
+    );
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pairscope: the window could not open: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Which burn backend trains, and why.
+
+use std::sync::OnceLock;
+
+use burn::tensor::{Device, DeviceKind};
+
+use super::config::BackendChoice;
+use crate::gpu::{AdapterSummary, probe_adapter};
+
+/// The device that trains, with a sentence for the UI.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    pub device: Device,
+    /// `"cpu (burn flex)"` or `"wgpu (<adapter>)"`.
+    pub name: String,
+    /// Why this backend was chosen.
+    pub reason: String,
+    pub is_wgpu: bool,
+}
+
+impl Backend {
+    pub fn cpu(reason: impl Into<String>) -> Self {
+        Self {
+            device: Device::flex(),
+            name: "cpu (burn flex)".into(),
+            reason: reason.into(),
+            is_wgpu: false,
+        }
+    }
+}
+
+/// burn-wgpu's runtime can be initialised once per process; keep the result.
+fn wgpu_device() -> &'static Result<Device, String> {
+    static DEVICE: OnceLock<Result<Device, String>> = OnceLock::new();
+    DEVICE.get_or_init(|| {
+        Device::wgpu_options()
+            .device_kind(DeviceKind::DefaultDevice)
+            .init()
+            .map_err(|e| e.to_string())
+    })
+}
+
+fn adapter() -> &'static Option<AdapterSummary> {
+    static ADAPTER: OnceLock<Option<AdapterSummary>> = OnceLock::new();
+    ADAPTER.get_or_init(probe_adapter)
+}
+
+/// Picks the training backend. `Auto` trains on burn-wgpu only on a hardware adapter: on a
+/// software one (lavapipe, llvmpipe, WARP) the CPU backend is far faster (measured here: 1450
+/// vs 7 steps/s for the default MLP).
+pub fn select(choice: BackendChoice) -> Backend {
+    if choice == BackendChoice::Cpu {
+        return Backend::cpu("chosen in the settings");
+    }
+    let Some(adapter) = adapter().clone() else {
+        return Backend::cpu("no wgpu adapter found");
+    };
+    if choice == BackendChoice::Auto && adapter.software {
+        return Backend::cpu(format!(
+            "the only wgpu adapter, {}, is a software rasteriser: the CPU backend trains faster",
+            adapter.name
+        ));
+    }
+    match wgpu_device() {
+        Ok(device) => Backend {
+            device: device.clone(),
+            name: format!("wgpu ({})", adapter.name),
+            reason: if choice == BackendChoice::Wgpu {
+                "chosen in the settings".into()
+            } else {
+                format!("hardware adapter {} ({})", adapter.name, adapter.backend)
+            },
+            is_wgpu: true,
+        },
+        Err(e) => Backend::cpu(format!("burn-wgpu failed to start ({e})")),
+    }
+}

@@ -1,0 +1,104 @@
+//! What a run is made of: data split, batch, model, loss, optimiser, seeds, evaluation cadence.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::SplitKind;
+use crate::losses::{Loss, LossSpec, Miner};
+
+/// Which burn backend trains the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendChoice {
+    /// burn-wgpu on a hardware adapter, otherwise the CPU backend.
+    #[default]
+    Auto,
+    /// burn's `flex` CPU backend.
+    Cpu,
+    /// burn-wgpu, even on a software adapter.
+    Wgpu,
+}
+
+impl BackendChoice {
+    pub const ALL: [Self; 3] = [Self::Auto, Self::Cpu, Self::Wgpu];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Cpu => "cpu",
+            Self::Wgpu => "wgpu",
+        }
+    }
+}
+
+/// A complete, reproducible description of a training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Seeds the model's initial weights, the batch sampler and the split.
+    pub seed: u64,
+    pub split: SplitKind,
+    /// P: classes per batch.
+    pub batch_classes: usize,
+    /// K: samples per class.
+    pub batch_samples: usize,
+    pub hidden_dim: usize,
+    pub embedding_dim: usize,
+    pub learning_rate: f64,
+    pub loss: LossSpec,
+    /// Held-out metrics every this many steps.
+    pub eval_every: u64,
+    /// t-SNE of the held-out embeddings every this many steps.
+    pub tsne_every: u64,
+    pub backend: BackendChoice,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            split: SplitKind::Samples,
+            batch_classes: 5,
+            batch_samples: 16,
+            hidden_dim: 128,
+            embedding_dim: 64,
+            learning_rate: 1e-3,
+            // Multi-similarity with the MS miner (α = 2, β = 50, λ = 0.5, ε = 0.1).
+            loss: LossSpec::with_miner(Loss::default(), Miner::default()),
+            eval_every: 25,
+            tsne_every: 250,
+            backend: BackendChoice::Auto,
+        }
+    }
+}
+
+impl TrainConfig {
+    pub fn batch_size(&self) -> usize {
+        self.batch_classes * self.batch_samples
+    }
+
+    /// Checks ranges before any work starts; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let check = |ok: bool, msg: &str| if ok { Ok(()) } else { Err(msg.to_owned()) };
+        check(self.batch_classes >= 2, "batch_classes must be at least 2")?;
+        check(self.batch_samples >= 2, "batch_samples must be at least 2")?;
+        check(
+            self.batch_size() <= 4096,
+            "batch_classes × batch_samples must be at most 4096",
+        )?;
+        check(
+            (1..=4096).contains(&self.hidden_dim),
+            "hidden_dim must be in 1..=4096",
+        )?;
+        check(
+            (2..=1024).contains(&self.embedding_dim),
+            "embedding_dim must be in 2..=1024",
+        )?;
+        check(
+            self.learning_rate.is_finite() && self.learning_rate > 0.0,
+            "learning_rate must be a positive number",
+        )?;
+        check(self.eval_every >= 1, "eval_every must be at least 1")?;
+        check(self.tsne_every >= 1, "tsne_every must be at least 1")?;
+        self.loss.validate().map_err(|e| e.to_string())
+    }
+}

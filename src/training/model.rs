@@ -1,0 +1,79 @@
+//! The embedding network: MLP `d_in → hidden → ReLU → d_out`, output L2-normalised by the
+//! caller ([`l2_normalize`]).
+
+use burn::module::{Module, Param};
+use burn::nn::{Linear, Relu};
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+#[derive(Module, Debug)]
+pub struct EmbeddingNet {
+    l1: Linear,
+    act: Relu,
+    l2: Linear,
+}
+
+/// A linear layer initialised like PyTorch's `nn.Linear` (weight and bias uniform in
+/// `±1/√fan_in`), drawn from our own seeded RNG so that a seed gives the same weights on every
+/// backend and in every thread (burn's own RNG is process-global).
+fn linear(d_in: usize, d_out: usize, rng: &mut ChaCha8Rng, device: &Device) -> Linear {
+    let bound = 1.0 / (d_in as f32).sqrt();
+    let mut draw = |n: usize| {
+        (0..n)
+            .map(|_| rng.gen_range(-bound..bound))
+            .collect::<Vec<f32>>()
+    };
+    let weight = draw(d_in * d_out);
+    let bias = draw(d_out);
+    Linear {
+        weight: Param::from_data(TensorData::new(weight, [d_in, d_out]), device),
+        bias: Some(Param::from_data(TensorData::new(bias, [d_out]), device)),
+    }
+}
+
+impl EmbeddingNet {
+    /// # Shapes
+    /// input `[m, d_in]`, output `[m, d_out]`.
+    pub fn new(d_in: usize, hidden: usize, d_out: usize, seed: u64, device: &Device) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        Self {
+            l1: linear(d_in, hidden, &mut rng, device),
+            act: Relu::new(),
+            l2: linear(hidden, d_out, &mut rng, device),
+        }
+    }
+
+    /// Raw (unnormalised) embeddings.
+    ///
+    /// # Shapes
+    /// `x`: `[m, d_in]` → `[m, d_out]`.
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        self.l2.forward(self.act.forward(self.l1.forward(x)))
+    }
+
+    /// `(d_in, hidden, d_out)`.
+    pub fn dims(&self) -> (usize, usize, usize) {
+        let [d_in, hidden] = self.l1.weight.val().dims();
+        let [_, d_out] = self.l2.weight.val().dims();
+        (d_in, hidden, d_out)
+    }
+}
+
+/// Rows scaled to unit L2 norm; the epsilon sits inside the square root so that the gradient
+/// stays finite for a zero row.
+///
+/// # Shapes
+/// `[m, d]` → `[m, d]`.
+pub fn l2_normalize(z: Tensor<2>) -> Tensor<2> {
+    let norm = z.clone().square().sum_dim(1).add_scalar(1e-12).sqrt(); // [m, 1]
+    z / norm
+}
+
+/// `S = X Xᵀ` for unit rows `x`.
+///
+/// # Shapes
+/// `[m, d]` → `[m, m]`.
+pub fn cosine_similarity(x: Tensor<2>) -> Tensor<2> {
+    x.clone().matmul(x.transpose())
+}

@@ -1,0 +1,310 @@
+//! One training run, step by step: sample a P×K batch, embed it, let the loss engine mine and
+//! weight its pairs, and train on the surrogate `Σ_ij G_ij · S_ij` with `G = ∂L/∂S` held
+//! constant — the GPW identity, so the weights shown are exactly the ones that train the model.
+//! Used by the worker thread, by headless runs and by tests; it never names egui.
+
+use std::sync::Arc;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData};
+use thiserror::Error;
+
+use super::backend::Backend;
+use super::config::TrainConfig;
+use super::model::{EmbeddingNet, cosine_similarity, l2_normalize};
+use crate::data::{Dataset, PkSampler, Split};
+use crate::gpu::MiningCode;
+use crate::losses::{self, LossError, LossSpec, PairOutput};
+use crate::metrics::{Retrieval, normalize_rows};
+
+#[derive(Debug, Error)]
+pub enum TrainError {
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("loss: {0}")]
+    Loss(#[from] LossError),
+    #[error("tensor read-back failed: {0}")]
+    Readback(String),
+    #[error("training diverged at step {step}: {what} is not finite (try a lower learning rate)")]
+    Diverged { step: u64, what: &'static str },
+}
+
+/// Everything the UI shows about one trained batch (taken before the update).
+///
+/// # Shapes
+/// `embeddings`: `[m, d]` unit rows; `similarity`, `weights`, `mining`: `[m, m]` row-major.
+#[derive(Debug, Clone)]
+pub struct BatchSnapshot {
+    /// Steps completed *after* this batch (1 for the first batch).
+    pub step: u64,
+    pub rows: Vec<usize>,
+    pub labels: Vec<u32>,
+    pub embeddings: Vec<f32>,
+    pub d: usize,
+    pub similarity: Vec<f32>,
+    /// `G = ∂L/∂S` (signed).
+    pub weights: Vec<f32>,
+    /// [`MiningCode`] of each cell, as f32 (the shader's categorical input).
+    pub mining: Vec<f32>,
+    pub loss: f64,
+    pub positive_pairs: usize,
+    pub negative_pairs: usize,
+    pub loss_name: String,
+}
+
+impl BatchSnapshot {
+    pub fn m(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Largest |w| in the batch (the weight colour scale).
+    pub fn max_weight(&self) -> f32 {
+        self.weights.iter().fold(0.0_f32, |a, w| a.max(w.abs()))
+    }
+}
+
+/// Per-step numbers for the curves.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct StepStats {
+    pub step: u64,
+    pub loss: f64,
+    pub positive_pairs: usize,
+    pub negative_pairs: usize,
+}
+
+/// Held-out metrics at one step.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct EvalPoint {
+    pub step: u64,
+    pub metrics: Retrieval,
+}
+
+/// The state of one run.
+pub struct Trainer {
+    config: TrainConfig,
+    data: Arc<Dataset>,
+    split: Split,
+    sampler: PkSampler,
+    device: Device,
+    model: EmbeddingNet,
+    optim: ModuleOptimizer,
+    step: u64,
+}
+
+impl Trainer {
+    pub fn new(
+        config: TrainConfig,
+        data: Arc<Dataset>,
+        backend: &Backend,
+    ) -> Result<Self, TrainError> {
+        config.validate().map_err(TrainError::Config)?;
+        let split = Split::new(&data, config.split, config.seed);
+        if split.train.is_empty() || split.held_out.is_empty() {
+            return Err(TrainError::Config(
+                "the split leaves no training or no held-out data".into(),
+            ));
+        }
+        let sampler = PkSampler::new(
+            &data,
+            &split.train,
+            config.batch_classes,
+            config.batch_samples,
+            config.seed,
+        );
+        let device = backend.device.clone().autodiff();
+        let model = EmbeddingNet::new(
+            data.dim,
+            config.hidden_dim,
+            config.embedding_dim,
+            config.seed,
+            &device,
+        );
+        Ok(Self {
+            optim: AdamConfig::new().with_epsilon(1e-8).init(),
+            config,
+            data,
+            split,
+            sampler,
+            device,
+            model,
+            step: 0,
+        })
+    }
+
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    pub fn split(&self) -> &Split {
+        &self.split
+    }
+
+    pub fn data(&self) -> &Arc<Dataset> {
+        &self.data
+    }
+
+    /// Changes the loss between two batches (no reset).
+    pub fn set_loss(&mut self, loss: LossSpec) -> Result<(), TrainError> {
+        loss.validate()?;
+        self.config.loss = loss;
+        Ok(())
+    }
+
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<(), TrainError> {
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(TrainError::Config(
+                "learning rate must be a positive number".into(),
+            ));
+        }
+        self.config.learning_rate = lr;
+        Ok(())
+    }
+
+    fn input(&self, rows: &[usize], device: &Device) -> Tensor<2> {
+        let x = self.data.gather(rows);
+        Tensor::<2>::from_data(TensorData::new(x, [rows.len(), self.data.dim]), device)
+    }
+
+    /// Trains one mini-batch and returns what it looked like before the update.
+    pub fn step(&mut self) -> Result<BatchSnapshot, TrainError> {
+        let batch = self.sampler.next_batch();
+        let rows = batch.rows;
+        let labels = self.data.gather_labels(&rows);
+        let m = rows.len();
+        let d = self.config.embedding_dim;
+
+        let x = self.input(&rows, &self.device);
+        let z = l2_normalize(self.model.forward(x)); // [m, d]
+        let s = cosine_similarity(z.clone()); // [m, m]
+        let emb = read(z.clone().detach())?;
+        let sim = read(s.clone().detach())?;
+        if emb.iter().any(|v| !v.is_finite()) {
+            return Err(TrainError::Diverged {
+                step: self.step,
+                what: "an embedding",
+            });
+        }
+
+        let sim64: Vec<f64> = sim.iter().map(|&v| f64::from(v)).collect();
+        let labels64: Vec<i64> = labels.iter().map(|&y| i64::from(y)).collect();
+        let out = losses::evaluate(&self.config.loss, &sim64, &labels64)?;
+        if !out.loss.is_finite() || out.weights.iter().any(|w| !w.is_finite()) {
+            return Err(TrainError::Diverged {
+                step: self.step,
+                what: "the loss",
+            });
+        }
+        let g: Vec<f32> = out.weights.iter().map(|&w| w as f32).collect();
+
+        // Surrogate Σ G·S: G is a constant (no autodiff), so ∂/∂θ equals ∂L/∂θ.
+        let g_const = Tensor::<2>::from_data(
+            TensorData::new(g.clone(), [m, m]),
+            &self.device.clone().without_autodiff(),
+        );
+        let surrogate = (s * g_const).sum();
+        let grads = GradientsParams::from_grads(surrogate.backward(), &self.model);
+        // Cloning a module only clones tensor handles; the parameter ids stay the same.
+        self.model = self
+            .optim
+            .step(self.config.learning_rate, self.model.clone(), grads);
+        self.step += 1;
+
+        Ok(BatchSnapshot {
+            step: self.step,
+            mining: mining_codes(&out, &labels),
+            positive_pairs: out.positive_pairs.len(),
+            negative_pairs: out.negative_pairs.len(),
+            loss: out.loss,
+            loss_name: self.config.loss.describe(),
+            rows,
+            labels,
+            embeddings: emb,
+            d,
+            similarity: sim,
+            weights: g,
+        })
+    }
+
+    /// Unit embeddings of dataset rows under the current model (no autodiff).
+    ///
+    /// # Shapes
+    /// → `[rows.len(), embedding_dim]`.
+    pub fn embed(&self, rows: &[usize]) -> Result<Vec<f32>, TrainError> {
+        let device = self.device.clone().without_autodiff();
+        let model = self.model.valid();
+        let mut out = Vec::with_capacity(rows.len() * self.config.embedding_dim);
+        for chunk in rows.chunks(1024) {
+            let z = l2_normalize(model.forward(self.input(chunk, &device)));
+            out.extend(read(z)?);
+        }
+        Ok(out)
+    }
+
+    /// Held-out embeddings and their labels.
+    pub fn embed_held_out(&self) -> Result<(Vec<f32>, Vec<u32>), TrainError> {
+        let emb = self.embed(&self.split.held_out)?;
+        Ok((emb, self.data.gather_labels(&self.split.held_out)))
+    }
+
+    /// Held-out retrieval metrics now.
+    pub fn evaluate(&self) -> Result<EvalPoint, TrainError> {
+        let (emb, labels) = self.embed_held_out()?;
+        if emb.iter().any(|v| !v.is_finite()) {
+            return Err(TrainError::Diverged {
+                step: self.step,
+                what: "a held-out embedding",
+            });
+        }
+        Ok(EvalPoint {
+            step: self.step,
+            metrics: Retrieval::evaluate(
+                &emb,
+                self.config.embedding_dim,
+                &labels,
+                self.config.seed,
+            ),
+        })
+    }
+
+    /// Held-out metrics of the raw input features (the no-learning baseline).
+    pub fn raw_baseline(&self) -> Retrieval {
+        let x = normalize_rows(&self.data.gather(&self.split.held_out), self.data.dim);
+        let labels = self.data.gather_labels(&self.split.held_out);
+        Retrieval::evaluate(&x, self.data.dim, &labels, self.config.seed)
+    }
+}
+
+fn read(t: Tensor<2>) -> Result<Vec<f32>, TrainError> {
+    t.try_into_vec_as::<f32>()
+        .map_err(|e| TrainError::Readback(format!("{e:?}")))
+}
+
+/// Per-cell mining codes of a batch: kept pairs from the engine, the rest by label.
+pub fn mining_codes(out: &PairOutput, labels: &[u32]) -> Vec<f32> {
+    let m = labels.len();
+    let mut codes = vec![0.0_f32; m * m];
+    for i in 0..m {
+        for j in 0..m {
+            let code = if i == j {
+                MiningCode::SamePair
+            } else if labels[i] == labels[j] {
+                MiningCode::PositiveDropped
+            } else {
+                MiningCode::NegativeDropped
+            };
+            codes[i * m + j] = code as u8 as f32;
+        }
+    }
+    for &[i, j] in &out.positive_pairs {
+        codes[i * m + j] = MiningCode::PositiveKept as u8 as f32;
+    }
+    for &[i, j] in &out.negative_pairs {
+        codes[i * m + j] = MiningCode::NegativeKept as u8 as f32;
+    }
+    codes
+}

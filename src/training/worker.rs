@@ -1,0 +1,341 @@
+//! The named training thread. It owns the [`Trainer`] (burn model and Adam state); the UI sends
+//! imperative [`Command`]s and receives past-tense [`Event`]s through bounded channels. The
+//! latest batch, which can be large (m² floats), goes through a latest-value slot instead.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{
+    Receiver, RecvTimeoutError, SendTimeoutError, Sender, TryRecvError, bounded,
+};
+use parking_lot::Mutex;
+
+use super::backend::{Backend, select};
+use super::config::TrainConfig;
+use super::trainer::{BatchSnapshot, EvalPoint, StepStats, Trainer};
+use crate::data::Dataset;
+use crate::losses::LossSpec;
+use crate::metrics::Retrieval;
+
+/// What the UI asks the worker to do.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Train continuously.
+    Play,
+    Pause,
+    /// Train exactly one mini-batch, then pause.
+    Step,
+    SetLoss(LossSpec),
+    SetLearningRate(f64),
+    /// Finish now; the thread exits.
+    Shutdown,
+}
+
+/// Held-out embeddings for the t-SNE job.
+#[derive(Debug, Clone)]
+pub struct HeldOutEmbedding {
+    pub step: u64,
+    /// `[n, d]` unit rows.
+    pub embeddings: Vec<f32>,
+    pub d: usize,
+    pub labels: Vec<u32>,
+}
+
+/// What happened in the worker.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The worker is up: its backend and the held-out baselines (raw inputs, untrained network).
+    Started {
+        backend_name: String,
+        backend_reason: String,
+        raw_baseline: Retrieval,
+        untrained: EvalPoint,
+    },
+    /// One batch trained (the batch itself is in the latest-batch slot).
+    BatchTrained(StepStats),
+    Evaluated(EvalPoint),
+    HeldOutEmbedded(Arc<HeldOutEmbedding>),
+    /// Training stopped after `step` (a Pause or the end of a Step).
+    Paused {
+        step: u64,
+    },
+    Resumed,
+    /// Something went wrong; training is paused and the model kept as it was.
+    Failed(String),
+}
+
+/// The UI side of a running worker.
+pub struct WorkerHandle {
+    commands: Sender<Command>,
+    events: Receiver<Event>,
+    latest_batch: Arc<Mutex<Option<Arc<BatchSnapshot>>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// How the worker tells the UI that something changed (e.g. `egui::Context::request_repaint`).
+pub type Notify = Box<dyn Fn() + Send + 'static>;
+
+struct Worker {
+    config: TrainConfig,
+    data: Arc<Dataset>,
+    commands: Receiver<Command>,
+    events: Sender<Event>,
+    latest_batch: Arc<Mutex<Option<Arc<BatchSnapshot>>>>,
+    stop: Arc<AtomicBool>,
+    notify: Notify,
+}
+
+impl WorkerHandle {
+    /// Starts a worker thread named `pairscope-train` for `config` on `data`.
+    pub fn spawn(config: TrainConfig, data: Arc<Dataset>, notify: Notify) -> std::io::Result<Self> {
+        let (command_tx, command_rx) = bounded(64);
+        let (event_tx, event_rx) = bounded(4096);
+        let latest_batch = Arc::new(Mutex::new(None));
+        let stop = Arc::new(AtomicBool::new(false));
+        let worker = Worker {
+            config,
+            data,
+            commands: command_rx,
+            events: event_tx,
+            latest_batch: Arc::clone(&latest_batch),
+            stop: Arc::clone(&stop),
+            notify,
+        };
+        let thread = std::thread::Builder::new()
+            .name("pairscope-train".into())
+            .spawn(move || worker.run())?;
+        Ok(Self {
+            commands: command_tx,
+            events: event_rx,
+            latest_batch,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues a command; a worker that has gone away is reported by [`Self::is_alive`].
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.try_send(command);
+    }
+
+    /// Events that arrived since the last call (never blocks).
+    pub fn drain_events(&self) -> Vec<Event> {
+        self.events.try_iter().collect()
+    }
+
+    /// The most recent trained batch, if any.
+    pub fn latest_batch(&self) -> Option<Arc<BatchSnapshot>> {
+        self.latest_batch.lock().clone()
+    }
+
+    pub fn is_alive(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Asks the thread to stop and waits at most `timeout` for it. Returns whether it stopped.
+    pub fn shutdown(&mut self, timeout: Duration) -> bool {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.commands.try_send(Command::Shutdown);
+        let Some(thread) = self.thread.take() else {
+            return true;
+        };
+        let deadline = Instant::now() + timeout;
+        while !thread.is_finished() {
+            if Instant::now() >= deadline {
+                // Leave it detached: it exits at its next check of `stop`.
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        thread.join().is_ok()
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.shutdown(Duration::from_secs(2));
+    }
+}
+
+/// Turns a caught panic payload into its message.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+impl Worker {
+    fn run(self) {
+        let events = self.events.clone();
+        let notify_failed = |msg: String| {
+            let _ = events.try_send(Event::Failed(msg));
+        };
+        match catch_unwind(AssertUnwindSafe(|| self.run_inner())) {
+            Ok(Ok(())) => {}
+            Ok(Err(msg)) => notify_failed(msg),
+            Err(payload) => notify_failed(format!(
+                "training thread panicked: {}",
+                panic_message(&*payload)
+            )),
+        }
+    }
+
+    /// Sends an event, waiting while the UI catches up but never past a stop request.
+    fn emit(&self, event: Event) -> bool {
+        let mut event = event;
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                return false;
+            }
+            match self.events.send_timeout(event, Duration::from_millis(20)) {
+                Ok(()) => {
+                    (self.notify)();
+                    return true;
+                }
+                Err(SendTimeoutError::Timeout(e)) => event = e,
+                Err(SendTimeoutError::Disconnected(_)) => return false,
+            }
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    fn run_inner(&self) -> Result<(), String> {
+        let backend: Backend = select(self.config.backend);
+        let mut trainer = Trainer::new(self.config.clone(), Arc::clone(&self.data), &backend)
+            .map_err(|e| e.to_string())?;
+        if self.stopping() {
+            return Ok(());
+        }
+        let untrained = trainer.evaluate().map_err(|e| e.to_string())?;
+        let raw_baseline = trainer.raw_baseline();
+        self.emit(Event::Started {
+            backend_name: backend.name.clone(),
+            backend_reason: backend.reason.clone(),
+            raw_baseline,
+            untrained,
+        });
+        self.send_held_out(&trainer)?;
+
+        let mut running = false;
+        let mut pending_steps = 0_u32;
+        loop {
+            if self.stopping() {
+                return Ok(());
+            }
+            let busy = running || pending_steps > 0;
+            let command = if busy {
+                match self.commands.try_recv() {
+                    Ok(c) => Some(c),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => return Ok(()),
+                }
+            } else {
+                match self.commands.recv_timeout(Duration::from_millis(50)) {
+                    Ok(c) => Some(c),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                }
+            };
+            match command {
+                Some(Command::Shutdown) => return Ok(()),
+                Some(Command::Play) => {
+                    if !running {
+                        running = true;
+                        self.emit(Event::Resumed);
+                    }
+                }
+                Some(Command::Pause) => {
+                    pending_steps = 0;
+                    if running {
+                        running = false;
+                        self.emit(Event::Paused {
+                            step: trainer.step_count(),
+                        });
+                    }
+                }
+                Some(Command::Step) => {
+                    if !running {
+                        pending_steps += 1;
+                    }
+                }
+                Some(Command::SetLoss(spec)) => {
+                    if let Err(e) = trainer.set_loss(spec) {
+                        self.emit(Event::Failed(e.to_string()));
+                    }
+                }
+                Some(Command::SetLearningRate(lr)) => {
+                    if let Err(e) = trainer.set_learning_rate(lr) {
+                        self.emit(Event::Failed(e.to_string()));
+                    }
+                }
+                None => {}
+            }
+            if !(running || pending_steps > 0) {
+                continue;
+            }
+            match trainer.step() {
+                Ok(batch) => {
+                    let stats = StepStats {
+                        step: batch.step,
+                        loss: batch.loss,
+                        positive_pairs: batch.positive_pairs,
+                        negative_pairs: batch.negative_pairs,
+                    };
+                    *self.latest_batch.lock() = Some(Arc::new(batch));
+                    self.emit(Event::BatchTrained(stats));
+                }
+                Err(e) => {
+                    running = false;
+                    pending_steps = 0;
+                    self.emit(Event::Failed(e.to_string()));
+                    self.emit(Event::Paused {
+                        step: trainer.step_count(),
+                    });
+                    continue;
+                }
+            }
+            let step = trainer.step_count();
+            if step % self.config.eval_every == 0 {
+                match trainer.evaluate() {
+                    Ok(point) => {
+                        self.emit(Event::Evaluated(point));
+                    }
+                    Err(e) => {
+                        running = false;
+                        pending_steps = 0;
+                        self.emit(Event::Failed(e.to_string()));
+                    }
+                }
+            }
+            if step % self.config.tsne_every == 0 {
+                self.send_held_out(&trainer)?;
+            }
+            if pending_steps > 0 {
+                pending_steps -= 1;
+                if pending_steps == 0 && !running {
+                    self.emit(Event::Paused { step });
+                }
+            }
+        }
+    }
+
+    fn send_held_out(&self, trainer: &Trainer) -> Result<(), String> {
+        let (embeddings, labels) = trainer.embed_held_out().map_err(|e| e.to_string())?;
+        self.emit(Event::HeldOutEmbedded(Arc::new(HeldOutEmbedding {
+            step: trainer.step_count(),
+            embeddings,
+            d: trainer.config().embedding_dim,
+            labels,
+        })));
+        Ok(())
+    }
+}

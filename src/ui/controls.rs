@@ -1,0 +1,277 @@
+//! The top bar (run controls) and the settings panel (data, model, loss). They only read state
+//! and return commands.
+
+use crate::app::{AppCommand, AppState, RunStatus};
+use crate::data::SplitKind;
+use crate::losses::{Loss, LossSpec, Miner, MiningRule, WeightingRule};
+use crate::training::BackendChoice;
+
+use super::params;
+
+/// Train / Pause / Step / Reset and the run's vital signs.
+pub fn top_bar(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppCommand>) {
+    ui.horizontal(|ui| {
+        ui.heading("pairscope");
+        ui.separator();
+        let status = state.status;
+        if ui
+            .add_enabled(
+                matches!(status, RunStatus::Paused),
+                egui::Button::new("Train"),
+            )
+            .on_hover_text("Train continuously")
+            .clicked()
+        {
+            commands.push(AppCommand::StartTraining);
+        }
+        if ui
+            .add_enabled(status == RunStatus::Running, egui::Button::new("Pause"))
+            .clicked()
+        {
+            commands.push(AppCommand::Pause);
+        }
+        if ui
+            .add_enabled(status == RunStatus::Paused, egui::Button::new("Step"))
+            .on_hover_text("Train exactly one mini-batch")
+            .clicked()
+        {
+            commands.push(AppCommand::StepBatch);
+        }
+        if ui
+            .button("Reset")
+            .on_hover_text("A fresh model from the current settings (same seed, same run)")
+            .clicked()
+        {
+            commands.push(AppCommand::Reset);
+        }
+        if state.reset_pending() {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "settings changed: Reset to apply",
+            );
+        }
+        ui.separator();
+        ui.label(format!("{} · step {}", status.label(), state.view.step));
+        if status == RunStatus::Running {
+            ui.label(format!("{:.0} steps/s", state.view.steps_per_second));
+        }
+        ui.separator();
+        ui.label(format!("seed {}", state.active_config.seed));
+        ui.separator();
+        if !state.view.backend_name.is_empty() {
+            ui.label(format!("training on {}", state.view.backend_name))
+                .on_hover_text(&state.view.backend_reason);
+        }
+    });
+}
+
+fn labelled_drag<N: egui::emath::Numeric>(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut N,
+    range: std::ops::RangeInclusive<N>,
+) -> bool {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(egui::DragValue::new(value).range(range))
+            .labelled_by(l.id)
+            .changed()
+    })
+    .inner
+}
+
+/// Settings; those that need a new model say so and apply on Reset.
+pub fn settings_panel(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppCommand>) {
+    let mut config = state.settings.config.clone();
+    let data = state.data();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.strong("Data");
+        ui.label(format!(
+            "{}: {} samples × {} features, {} classes",
+            data.name,
+            data.len(),
+            data.dim,
+            data.num_classes()
+        ));
+        egui::ComboBox::from_label("held-out split")
+            .selected_text(config.split.short())
+            .show_ui(ui, |ui| {
+                for kind in SplitKind::ALL {
+                    ui.selectable_value(&mut config.split, kind, kind.label());
+                }
+            });
+        if config.split == SplitKind::Classes {
+            ui.small("Unseen classes: raw pixels already retrieve digits well, and training on five classes can lower it — over-fitting to the seen classes.");
+        }
+        ui.separator();
+        ui.strong("Run (applies on Reset)");
+        labelled_drag(ui, "seed", &mut config.seed, 0..=u64::MAX);
+        labelled_drag(ui, "classes per batch P", &mut config.batch_classes, 2..=data.num_classes());
+        labelled_drag(ui, "samples per class K", &mut config.batch_samples, 2..=512);
+        ui.label(format!("batch m = P × K = {}", config.batch_size()));
+        labelled_drag(ui, "hidden units", &mut config.hidden_dim, 1..=4096);
+        labelled_drag(ui, "embedding dim", &mut config.embedding_dim, 2..=1024);
+        labelled_drag(ui, "evaluate every (steps)", &mut config.eval_every, 1..=100_000);
+        labelled_drag(ui, "t-SNE every (steps)", &mut config.tsne_every, 1..=100_000);
+        egui::ComboBox::from_label("training backend")
+            .selected_text(config.backend.label())
+            .show_ui(ui, |ui| {
+                for b in BackendChoice::ALL {
+                    ui.selectable_value(&mut config.backend, b, b.label());
+                }
+            });
+        ui.separator();
+        ui.strong("Optimiser (applies now)");
+        let mut lr = config.learning_rate;
+        if ui
+            .add(egui::Slider::new(&mut lr, 1e-5..=1.0).logarithmic(true).text("Adam learning rate"))
+            .changed()
+        {
+            commands.push(AppCommand::SetLearningRate(lr));
+        }
+        ui.separator();
+        ui.strong("Loss = mining × weighting (applies now)");
+        loss_editor(ui, &config.loss, commands);
+    });
+    if config != state.settings.config {
+        // The loss and learning rate went out as their own commands above.
+        config.loss = state.settings.config.loss.clone();
+        config.learning_rate = state.settings.config.learning_rate;
+        if config != state.settings.config {
+            commands.push(AppCommand::SetConfig(config));
+        }
+    }
+}
+
+fn loss_editor(ui: &mut egui::Ui, spec: &LossSpec, commands: &mut Vec<AppCommand>) {
+    let mut next: Option<LossSpec> = None;
+    let composed = matches!(spec.loss, Loss::Composed { .. });
+    egui::ComboBox::from_label("loss")
+        .selected_text(spec.loss.name())
+        .show_ui(ui, |ui| {
+            for preset in Loss::presets() {
+                let selected = preset.name() == spec.loss.name();
+                if ui.selectable_label(selected, preset.name()).clicked() && !selected {
+                    next = Some(LossSpec {
+                        loss: preset,
+                        miner: spec.miner.clone(),
+                    });
+                }
+            }
+            if ui
+                .selectable_label(composed, "composed (mining × weighting)")
+                .clicked()
+                && !composed
+            {
+                next = Some(LossSpec::new(Loss::Composed {
+                    mining: MiningRule::default(),
+                    weighting: WeightingRule::default(),
+                }));
+            }
+        });
+    match &spec.loss {
+        Loss::Composed { mining, weighting } => {
+            egui::ComboBox::from_label("mining rule")
+                .selected_text(rule_name(mining))
+                .show_ui(ui, |ui| {
+                    for rule in MiningRule::presets() {
+                        let name = rule_name(&rule);
+                        if ui
+                            .selectable_label(name == rule_name(mining), name)
+                            .clicked()
+                        {
+                            next = Some(LossSpec::new(Loss::Composed {
+                                mining: rule,
+                                weighting: weighting.clone(),
+                            }));
+                        }
+                    }
+                });
+            if let Some(r) = params::edit(ui, mining) {
+                next = apply_edit(r, |m| {
+                    LossSpec::new(Loss::Composed {
+                        mining: m,
+                        weighting: weighting.clone(),
+                    })
+                });
+            }
+            egui::ComboBox::from_label("weighting rule")
+                .selected_text(rule_name(weighting))
+                .show_ui(ui, |ui| {
+                    for rule in WeightingRule::presets() {
+                        let name = rule_name(&rule);
+                        if ui
+                            .selectable_label(name == rule_name(weighting), name)
+                            .clicked()
+                        {
+                            next = Some(LossSpec::new(Loss::Composed {
+                                mining: mining.clone(),
+                                weighting: rule,
+                            }));
+                        }
+                    }
+                });
+            if let Some(r) = params::edit(ui, weighting) {
+                next = apply_edit(r, |w| {
+                    LossSpec::new(Loss::Composed {
+                        mining: mining.clone(),
+                        weighting: w,
+                    })
+                });
+            }
+        }
+        loss => {
+            if let Some(r) = params::edit(ui, loss) {
+                next = apply_edit(r, |l| LossSpec {
+                    loss: l,
+                    miner: spec.miner.clone(),
+                });
+            }
+            let miner_name = spec.miner.as_ref().map_or("none (all pairs)", Miner::name);
+            egui::ComboBox::from_label("miner")
+                .selected_text(miner_name)
+                .show_ui(ui, |ui| {
+                    if ui
+                        .selectable_label(spec.miner.is_none(), "none (all pairs)")
+                        .clicked()
+                    {
+                        next = Some(LossSpec::new(loss.clone()));
+                    }
+                    for miner in Miner::presets() {
+                        let selected = miner.name() == miner_name;
+                        if ui.selectable_label(selected, miner.name()).clicked() && !selected {
+                            next = Some(LossSpec::with_miner(loss.clone(), miner));
+                        }
+                    }
+                });
+            if let Some(miner) = &spec.miner
+                && let Some(r) = params::edit(ui, miner)
+            {
+                next = apply_edit(r, |m| LossSpec::with_miner(loss.clone(), m));
+            }
+        }
+    }
+    ui.add_space(4.0);
+    ui.label(egui::RichText::new(format!("In use: {}", spec.describe())).italics());
+    if !spec.loss.weights_are_gradient() {
+        ui.small("These weights are the loss's weighting rule (PML detaches its α factors), not the derivative of the value shown.");
+    }
+    if let Some(spec) = next {
+        commands.push(AppCommand::SetLoss(spec));
+    }
+}
+
+fn rule_name<T: serde::Serialize>(rule: &T) -> String {
+    serde_json::to_value(rule)
+        .ok()
+        .and_then(|v| v.get("rule").and_then(|r| r.as_str()).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// An edited parameter set, or `None` (logged) when serde rejects it.
+fn apply_edit<T>(result: Result<T, String>, build: impl FnOnce(T) -> LossSpec) -> Option<LossSpec> {
+    result
+        .map(build)
+        .map_err(|e| log::warn!("parameter edit rejected: {e}"))
+        .ok()
+}

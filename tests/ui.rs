@@ -1,0 +1,102 @@
+//! UI behaviour, driven by accessibility labels with egui_kittest; no renderer needed.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use pairscope::app::{RunStatus, Settings};
+use pairscope::training::{BackendChoice, TrainConfig};
+use pairscope::ui::PairscopeApp;
+
+fn harness() -> Harness<'static, PairscopeApp> {
+    let settings = Settings {
+        config: TrainConfig {
+            backend: BackendChoice::Cpu,
+            eval_every: 1_000,
+            tsne_every: 1_000_000,
+            ..TrainConfig::default()
+        },
+        ..Settings::default()
+    };
+    Harness::builder()
+        .with_size(egui::vec2(1440.0, 900.0))
+        .build_eframe(move |cc| PairscopeApp::with_settings(cc, settings))
+}
+
+/// Steps frames until `pred` holds (the worker runs on its own thread).
+fn step_until(
+    h: &mut Harness<'static, PairscopeApp>,
+    what: &str,
+    pred: impl Fn(&PairscopeApp) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !pred(h.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+}
+
+#[test]
+fn the_app_starts_without_a_wgpu_render_state() {
+    let mut h = harness();
+    h.step();
+    assert!(!h.state().gpu_heatmaps());
+    step_until(&mut h, "the worker to start", |a| {
+        a.state().status == RunStatus::Paused
+    });
+    assert!(h.state().state().view.backend_name.starts_with("cpu"));
+    h.get_by_label("Train");
+}
+
+#[test]
+fn train_then_pause_changes_state() {
+    let mut h = harness();
+    step_until(&mut h, "the worker to start", |a| {
+        a.state().status == RunStatus::Paused
+    });
+    h.get_by_label("Train").click();
+    h.step();
+    assert_eq!(h.state().state().status, RunStatus::Running);
+    step_until(&mut h, "a few batches", |a| a.state().view.step >= 5);
+    h.get_by_label("Pause").click();
+    h.step();
+    assert_eq!(h.state().state().status, RunStatus::Paused);
+    // Batches already in flight when Pause arrived still report; then nothing more.
+    std::thread::sleep(Duration::from_millis(300));
+    h.step();
+    let after = h.state().state().view.step;
+    std::thread::sleep(Duration::from_millis(300));
+    h.step();
+    assert_eq!(
+        h.state().state().view.step,
+        after,
+        "training continued while paused"
+    );
+}
+
+#[test]
+fn step_advances_exactly_one_batch() {
+    let mut h = harness();
+    step_until(&mut h, "the worker to start", |a| {
+        a.state().status == RunStatus::Paused
+    });
+    assert_eq!(h.state().state().view.step, 0);
+    h.get_by_label("Step").click();
+    step_until(&mut h, "one batch", |a| a.state().view.step == 1);
+    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..5 {
+        h.step();
+    }
+    assert_eq!(h.state().state().view.step, 1);
+    assert_eq!(h.state().state().status, RunStatus::Paused);
+    let batch = h
+        .state()
+        .state()
+        .view
+        .batch
+        .clone()
+        .expect("the batch is shown");
+    assert_eq!(batch.step, 1);
+    assert_eq!(batch.m(), 80);
+}

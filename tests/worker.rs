@@ -1,0 +1,91 @@
+//! The training thread stops promptly on Reset and on exit.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pairscope::data::Dataset;
+use pairscope::training::{BackendChoice, Command, Event, TrainConfig, WorkerHandle};
+
+fn config() -> TrainConfig {
+    TrainConfig {
+        backend: BackendChoice::Cpu,
+        eval_every: 50,
+        tsne_every: 1_000_000,
+        ..TrainConfig::default()
+    }
+}
+
+fn wait_for(
+    handle: &WorkerHandle,
+    timeout: Duration,
+    mut pred: impl FnMut(&Event) -> bool,
+) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if handle.drain_events().iter().any(&mut pred) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    false
+}
+
+#[test]
+fn a_training_worker_stops_within_a_second() {
+    let mut handle = WorkerHandle::spawn(config(), Arc::new(Dataset::digits()), Box::new(|| {}))
+        .expect("spawns");
+    assert!(wait_for(&handle, Duration::from_secs(60), |e| matches!(
+        e,
+        Event::Started { .. }
+    )));
+    handle.send(Command::Play);
+    assert!(wait_for(
+        &handle,
+        Duration::from_secs(30),
+        |e| matches!(e, Event::BatchTrained(s) if s.step >= 20)
+    ));
+    let started = Instant::now();
+    assert!(
+        handle.shutdown(Duration::from_secs(5)),
+        "worker did not stop"
+    );
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "stopping took {took:?}");
+    assert!(!handle.is_alive());
+}
+
+#[test]
+fn step_trains_exactly_one_batch() {
+    let handle = WorkerHandle::spawn(config(), Arc::new(Dataset::digits()), Box::new(|| {}))
+        .expect("spawns");
+    assert!(wait_for(&handle, Duration::from_secs(60), |e| matches!(
+        e,
+        Event::Started { .. }
+    )));
+    handle.send(Command::Step);
+    assert!(wait_for(&handle, Duration::from_secs(30), |e| matches!(
+        e,
+        Event::Paused { step: 1 }
+    )));
+    std::thread::sleep(Duration::from_millis(200));
+    let later = handle.drain_events();
+    assert!(
+        later.iter().all(|e| !matches!(e, Event::BatchTrained(_))),
+        "{later:?}"
+    );
+    assert_eq!(handle.latest_batch().expect("a batch").step, 1);
+}
+
+#[test]
+fn dropping_the_handle_stops_the_thread() {
+    let handle = WorkerHandle::spawn(config(), Arc::new(Dataset::digits()), Box::new(|| {}))
+        .expect("spawns");
+    handle.send(Command::Play);
+    assert!(wait_for(&handle, Duration::from_secs(60), |e| matches!(
+        e,
+        Event::BatchTrained(_)
+    )));
+    let started = Instant::now();
+    drop(handle);
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
