@@ -2,11 +2,14 @@
 //! and emits [`AppCommand`]s; each frame calls [`AppState::poll`] first (drain worker events,
 //! collect finished jobs). No egui here, no burn types either.
 
+mod eval_job;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use self::eval_job::EvalJob;
 use crate::data::Dataset;
 use crate::embedding::{TsneJob, TsneLayout, TsneRequest, TsneSettings};
 use crate::losses::LossSpec;
@@ -98,6 +101,9 @@ pub struct AppState {
     pub notices: Vec<Notice>,
     data: Arc<Dataset>,
     worker: Option<WorkerHandle>,
+    /// Metrics of the current worker's held-out embeddings (a new job per worker, so that a
+    /// Reset never mixes two runs' points).
+    eval: Option<EvalJob>,
     tsne: Option<TsneJob>,
     notify: Notify,
     rate_window: (Instant, u64),
@@ -125,6 +131,7 @@ impl AppState {
             notices,
             data,
             worker: None,
+            eval: None,
             tsne,
             notify,
             rate_window: (Instant::now(), 0),
@@ -151,6 +158,13 @@ impl AppState {
             return;
         }
         self.active_config = self.settings.config.clone();
+        self.eval = match EvalJob::spawn(Arc::clone(&self.notify)) {
+            Ok(job) => Some(job),
+            Err(e) => {
+                self.fail(format!("evaluation job could not start: {e}"));
+                return;
+            }
+        };
         let notify = Arc::clone(&self.notify);
         match WorkerHandle::spawn(
             self.active_config.clone(),
@@ -236,6 +250,9 @@ impl AppState {
         for event in events {
             self.on_event(event);
         }
+        if let Some(eval) = &self.eval {
+            self.view.evals.extend(eval.drain());
+        }
         if let Some(worker) = &self.worker {
             self.view.batch = worker.latest_batch();
             if !worker.is_alive() && self.status != RunStatus::Stopped {
@@ -291,8 +308,21 @@ impl AppState {
                 self.view.step = stats.step;
                 self.view.history.push(stats);
             }
-            Event::Evaluated(point) => self.view.evals.push(point),
-            Event::HeldOutEmbedded(held_out) => self.request_tsne(&held_out),
+            Event::HeldOutEmbedded(held_out) => {
+                // The step-0 point comes with `Started`.
+                if held_out.step > 0
+                    && let Some(eval) = &self.eval
+                    && !eval.request(Arc::clone(&held_out), self.active_config.seed)
+                {
+                    log::debug!(
+                        "evaluation of step {} dropped: the job is behind",
+                        held_out.step
+                    );
+                }
+                if held_out.tsne {
+                    self.request_tsne(&held_out);
+                }
+            }
             Event::Paused { step } => {
                 self.view.step = self.view.step.max(step);
                 if self.status == RunStatus::Running {

@@ -7,7 +7,7 @@ use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-/// Cluster ids from seeded k-means (k-means++ init, 10 runs) on `[n, d]` rows.
+/// Cluster ids from seeded k-means (k-means++ init, best of 3 runs) on `[n, d]` rows.
 /// Degenerate inputs (k = 0, fewer rows than k) put every row in cluster 0.
 pub fn kmeans_labels(x: &[f32], d: usize, k: usize, seed: u64) -> Vec<usize> {
     let n = if d == 0 { 0 } else { x.len() / d };
@@ -20,8 +20,8 @@ pub fn kmeans_labels(x: &[f32], d: usize, k: usize, seed: u64) -> Vec<usize> {
     };
     let dataset = DatasetBase::from(records);
     let fitted = KMeans::params_with_rng(k, ChaCha8Rng::seed_from_u64(seed))
-        .n_runs(10)
-        .tolerance(1e-6)
+        .n_runs(3)
+        .tolerance(1e-4)
         .max_n_iterations(300)
         .fit(&dataset);
     match fitted {

@@ -34,10 +34,12 @@ pub enum Command {
     Shutdown,
 }
 
-/// Held-out embeddings for the t-SNE job.
+/// Held-out embeddings, for the metrics and t-SNE jobs.
 #[derive(Debug, Clone)]
 pub struct HeldOutEmbedding {
     pub step: u64,
+    /// Whether this step is also due for a t-SNE layout.
+    pub tsne: bool,
     /// `[n, d]` unit rows.
     pub embeddings: Vec<f32>,
     pub d: usize,
@@ -56,7 +58,8 @@ pub enum Event {
     },
     /// One batch trained (the batch itself is in the latest-batch slot).
     BatchTrained(StepStats),
-    Evaluated(EvalPoint),
+    /// Held-out embeddings every `eval_every` steps: the app computes the metrics on a job, so
+    /// that evaluation never slows training down.
     HeldOutEmbedded(Arc<HeldOutEmbedding>),
     /// Training stopped after `step` (a Pause or the end of a Step).
     Paused {
@@ -223,7 +226,7 @@ impl Worker {
             raw_baseline,
             untrained,
         });
-        self.send_held_out(&trainer)?;
+        self.send_held_out(&trainer, true)?;
 
         let mut running = false;
         let mut pending_steps = 0_u32;
@@ -304,20 +307,15 @@ impl Worker {
                 }
             }
             let step = trainer.step_count();
-            if step % self.config.eval_every == 0 {
-                match trainer.evaluate() {
-                    Ok(point) => {
-                        self.emit(Event::Evaluated(point));
-                    }
-                    Err(e) => {
-                        running = false;
-                        pending_steps = 0;
-                        self.emit(Event::Failed(e.to_string()));
-                    }
-                }
-            }
-            if step % self.config.tsne_every == 0 {
-                self.send_held_out(&trainer)?;
+            let tsne = step % self.config.tsne_every == 0;
+            if (tsne || step % self.config.eval_every == 0)
+                && let Err(e) = self.send_held_out(&trainer, tsne)
+            {
+                running = false;
+                pending_steps = 0;
+                self.emit(Event::Failed(e));
+                self.emit(Event::Paused { step });
+                continue;
             }
             if pending_steps > 0 {
                 pending_steps -= 1;
@@ -328,10 +326,17 @@ impl Worker {
         }
     }
 
-    fn send_held_out(&self, trainer: &Trainer) -> Result<(), String> {
+    fn send_held_out(&self, trainer: &Trainer, tsne: bool) -> Result<(), String> {
         let (embeddings, labels) = trainer.embed_held_out().map_err(|e| e.to_string())?;
+        if embeddings.iter().any(|v| !v.is_finite()) {
+            return Err(format!(
+                "training diverged at step {}: a held-out embedding is not finite (try a lower learning rate)",
+                trainer.step_count()
+            ));
+        }
         self.emit(Event::HeldOutEmbedded(Arc::new(HeldOutEmbedding {
             step: trainer.step_count(),
+            tsne,
             embeddings,
             d: trainer.config().embedding_dim,
             labels,

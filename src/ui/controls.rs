@@ -59,8 +59,8 @@ pub fn top_bar(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppComman
         ui.label(format!("seed {}", state.active_config.seed));
         ui.separator();
         if !state.view.backend_name.is_empty() {
-            ui.label(format!("training on {}", state.view.backend_name))
-                .on_hover_text(&state.view.backend_reason);
+            ui.label(format!("training on {}", state.view.backend_name));
+            ui.small(format!("({})", state.view.backend_reason));
         }
     });
 }

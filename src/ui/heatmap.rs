@@ -125,6 +125,15 @@ pub fn show(
         }
     }
     draw_class_boundaries(ui, rect, &batch.labels);
+    if view == View::Weights && batch.max_weight() == 0.0 {
+        ui.painter().text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            "every pair has weight 0:\nthe miner kept no pair of this batch",
+            egui::FontId::proportional(14.0),
+            Color32::WHITE,
+        );
+    }
 
     let pos = response.hover_pos()?;
     let cell = rect.width() / m as f32;

@@ -8,7 +8,7 @@ mod params;
 pub mod plots;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::app::{AppCommand, AppState, Settings};
 use crate::data::Dataset;
@@ -33,8 +33,25 @@ impl PairscopeApp {
     }
 
     pub fn with_settings(cc: &eframe::CreationContext<'_>, settings: Settings) -> Self {
+        // Workers report after every batch (thousands per second), so repaints are rate-limited:
+        // ~60 fps on a hardware adapter; ~10 fps on a software one (llvmpipe/lavapipe), where
+        // each frame costs whole CPU cores that training needs.
+        let software = cc
+            .wgpu_render_state
+            .as_ref()
+            .is_some_and(|rs| rs.adapter.get_info().device_type == wgpu::DeviceType::Cpu);
+        let interval = Duration::from_millis(if software { 100 } else { 16 });
         let ctx = cc.egui_ctx.clone();
-        let notify: crate::app::Notify = Arc::new(move || ctx.request_repaint());
+        // Each request wakes the event loop, so only one is made per interval: the repaint it
+        // schedules drains every event that arrives before it.
+        let last = parking_lot::Mutex::new(None::<Instant>);
+        let notify: crate::app::Notify = Arc::new(move || {
+            let mut last = last.lock();
+            if last.is_none_or(|t| t.elapsed() >= interval) {
+                *last = Some(Instant::now());
+                ctx.request_repaint_after(interval);
+            }
+        });
         let gpu_heatmaps = if let Some(render_state) = &cc.wgpu_render_state {
             HeatmapRenderer::install(render_state);
             true

@@ -1,0 +1,77 @@
+//! Held-out metrics on a background thread (`pairscope-eval`): k-means for NMI costs tens of
+//! milliseconds, far more than a training step, so the worker only embeds the held-out set and
+//! this job scores it. Requests queue in order; when the job falls behind, new requests are
+//! dropped (the curve then has fewer points) rather than slowing training down.
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender, bounded};
+
+use crate::metrics::Retrieval;
+use crate::training::EvalPoint;
+use crate::training::worker::HeldOutEmbedding;
+
+pub struct EvalJob {
+    requests: Option<Sender<(Arc<HeldOutEmbedding>, u64)>>,
+    results: Receiver<EvalPoint>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EvalJob {
+    pub fn spawn(notify: super::Notify) -> std::io::Result<Self> {
+        let (request_tx, request_rx) = bounded::<(Arc<HeldOutEmbedding>, u64)>(8);
+        let (result_tx, result_rx) = bounded(1024);
+        let thread = std::thread::Builder::new()
+            .name("pairscope-eval".into())
+            .spawn(move || {
+                for (held_out, seed) in request_rx {
+                    let metrics = Retrieval::evaluate(
+                        &held_out.embeddings,
+                        held_out.d,
+                        &held_out.labels,
+                        seed,
+                    );
+                    if result_tx
+                        .send(EvalPoint {
+                            step: held_out.step,
+                            metrics,
+                        })
+                        .is_err()
+                    {
+                        return;
+                    }
+                    notify();
+                }
+            })?;
+        Ok(Self {
+            requests: Some(request_tx),
+            results: result_rx,
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues an evaluation; returns false when the queue is full and it was dropped.
+    pub fn request(&self, held_out: Arc<HeldOutEmbedding>, seed: u64) -> bool {
+        self.requests
+            .as_ref()
+            .is_some_and(|tx| tx.try_send((held_out, seed)).is_ok())
+    }
+
+    /// Finished evaluations, in step order.
+    pub fn drain(&self) -> Vec<EvalPoint> {
+        self.results.try_iter().collect()
+    }
+}
+
+impl Drop for EvalJob {
+    fn drop(&mut self) {
+        // Closing the request channel ends the loop after the evaluation in progress.
+        self.requests.take();
+        if let Some(thread) = self.thread.take()
+            && thread.is_finished()
+        {
+            let _ = thread.join();
+        }
+    }
+}
