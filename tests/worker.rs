@@ -89,3 +89,41 @@ fn dropping_the_handle_stops_the_thread() {
     drop(handle);
     assert!(started.elapsed() < Duration::from_secs(1));
 }
+
+#[test]
+fn the_loss_changes_between_two_batches_without_a_reset() {
+    use pairscope::losses::{Loss, LossSpec, Miner};
+    let handle = WorkerHandle::spawn(config(), Arc::new(Dataset::digits()), Box::new(|| {}))
+        .expect("spawns");
+    assert!(wait_for(&handle, Duration::from_secs(60), |e| matches!(
+        e,
+        Event::Started { .. }
+    )));
+    handle.send(Command::Step);
+    assert!(wait_for(&handle, Duration::from_secs(30), |e| matches!(
+        e,
+        Event::Paused { step: 1 }
+    )));
+    let first = handle.latest_batch().expect("a batch");
+    assert!(
+        first.loss_name.contains("multi-similarity"),
+        "{}",
+        first.loss_name
+    );
+
+    let triplet = LossSpec::with_miner(
+        Loss::TripletMargin(Default::default()),
+        Miner::BatchHard(Default::default()),
+    );
+    handle.send(Command::SetLoss(triplet.clone()));
+    handle.send(Command::Step);
+    assert!(wait_for(&handle, Duration::from_secs(30), |e| matches!(
+        e,
+        Event::Paused { step: 2 }
+    )));
+    let second = handle.latest_batch().expect("a batch");
+    assert_eq!(second.loss_name, triplet.describe());
+    // Batch-hard keeps exactly one positive and one negative per anchor.
+    assert_eq!(second.positive_pairs, second.m());
+    assert_eq!(second.negative_pairs, second.m());
+}

@@ -162,7 +162,6 @@ pub fn tsne_scatter(ui: &mut egui::Ui, view: &RunView, class_names: &[String], h
     Plot::new("tsne")
         .height(height)
         .data_aspect(1.0)
-        .legend(Legend::default().position(Corner::RightTop).title("class"))
         .show_axes(false)
         .show_grid(false)
         .label_formatter(|pos| match pos {
@@ -194,4 +193,14 @@ pub fn tsne_scatter(ui: &mut egui::Ui, view: &RunView, class_names: &[String], h
                 );
             }
         });
+    // The legend sits under the plot so that it never hides points.
+    ui.horizontal_wrapped(|ui| {
+        ui.small("class");
+        for (c, name) in class_names.iter().enumerate() {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(9.0, 9.0), egui::Sense::hover());
+            ui.painter()
+                .circle_filled(rect.center(), 4.0, class_colour(c as u32, dark));
+            ui.small(name);
+        }
+    });
 }
