@@ -22,7 +22,7 @@ impl View {
 
     pub fn title(self) -> &'static str {
         match self {
-            Self::Similarity => "Similarity S_ij = cos(x_i, x_j)",
+            Self::Similarity => "Similarity S_ij = cos(x_i, x_j), dots: kept pairs",
             Self::Mining => "Mined pairs",
             Self::Weights => "Pair weights w_ij = |∂L/∂S_ij|",
         }
@@ -125,6 +125,9 @@ pub fn show(
         }
     }
     draw_class_boundaries(ui, rect, &batch.labels);
+    if view == View::Similarity {
+        draw_mined_overlay(ui, rect, batch);
+    }
     if view == View::Weights && batch.max_weight() == 0.0 {
         ui.painter().text(
             rect.center(),
@@ -156,6 +159,30 @@ pub fn show(
         batch.weights[k].abs(),
     ));
     Some((i, j))
+}
+
+/// Kept pairs as dots over the similarity heatmap (positive: green, negative: vermilion), so
+/// that S and the mining decision are read together. Skipped for large batches, where the
+/// mined-pairs view shows the same at cell resolution.
+fn draw_mined_overlay(ui: &egui::Ui, rect: Rect, batch: &BatchSnapshot) {
+    let m = batch.m();
+    if m > 256 {
+        return;
+    }
+    let cell = rect.width() / m as f32;
+    let radius = (cell * 0.2).max(0.8);
+    for (k, &code) in batch.mining.iter().enumerate() {
+        let code = match code as u8 {
+            1 => MiningCode::PositiveKept,
+            2 => MiningCode::NegativeKept,
+            _ => continue,
+        };
+        let [r, g, b, _] = code.rgba();
+        let (i, j) = (k / m, k % m);
+        let centre = rect.min + egui::vec2((j as f32 + 0.5) * cell, (i as f32 + 0.5) * cell);
+        ui.painter()
+            .circle_filled(centre, radius, Color32::from_rgb(r, g, b));
+    }
 }
 
 /// Thin lines between classes (the batch is sorted by class).
