@@ -15,7 +15,7 @@ use super::config::TrainConfig;
 use super::model::{EmbeddingNet, cosine_similarity, l2_normalize};
 use crate::data::{Dataset, PkSampler, Split};
 use crate::gpu::MiningCode;
-use crate::losses::{self, LossError, LossSpec, PairOutput};
+use crate::losses::{self, Loss, LossError, LossSpec, Miner, MiningRule, PairOutput};
 use crate::metrics::{Retrieval, normalize_rows};
 
 #[derive(Debug, Error)]
@@ -98,6 +98,8 @@ impl Trainer {
         data: Arc<Dataset>,
         backend: &Backend,
     ) -> Result<Self, TrainError> {
+        let mut config = config;
+        config.loss = with_embedding_dim(config.loss, config.embedding_dim);
         config.validate().map_err(TrainError::Config)?;
         let split = Split::new(&data, config.split, config.seed);
         if split.train.is_empty() || split.held_out.is_empty() {
@@ -150,6 +152,7 @@ impl Trainer {
 
     /// Changes the loss between two batches (no reset).
     pub fn set_loss(&mut self, loss: LossSpec) -> Result<(), TrainError> {
+        let loss = with_embedding_dim(loss, self.config.embedding_dim);
         loss.validate()?;
         self.config.loss = loss;
         Ok(())
@@ -277,6 +280,22 @@ impl Trainer {
         let labels = self.data.gather_labels(&self.split.held_out);
         Retrieval::evaluate(&x, self.data.dim, &labels, self.config.seed)
     }
+}
+
+/// The distance-weighted sampler's density depends on the embedding dimension, which the
+/// engine cannot see in S: give it the model's.
+fn with_embedding_dim(mut spec: LossSpec, d: usize) -> LossSpec {
+    if let Some(Miner::DistanceWeighted(p)) = &mut spec.miner {
+        p.embedding_dim = d;
+    }
+    if let Loss::Composed {
+        mining: MiningRule::DistanceWeighted(p),
+        ..
+    } = &mut spec.loss
+    {
+        p.embedding_dim = d;
+    }
+    spec
 }
 
 fn read(t: Tensor<2>) -> Result<Vec<f32>, TrainError> {
