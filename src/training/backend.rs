@@ -46,8 +46,8 @@ fn adapter() -> &'static Option<AdapterSummary> {
 }
 
 /// Picks the training backend. `Auto` trains on burn-wgpu only on a hardware adapter: on a
-/// software one (lavapipe, llvmpipe, WARP) the CPU backend is far faster (measured here: 1450
-/// vs 7 steps/s for the default MLP).
+/// software one (lavapipe, llvmpipe, WARP) the CPU backend is far faster (≈660 steps/s for the
+/// default run in `cargo bench --bench training`, against 7 steps/s for burn-wgpu on lavapipe).
 pub fn select(choice: BackendChoice) -> Backend {
     if choice == BackendChoice::Cpu {
         return Backend::cpu("chosen in the settings");
