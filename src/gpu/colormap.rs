@@ -31,6 +31,17 @@ impl MiningCode {
         Self::SamePair,
     ];
 
+    /// The code stored in a mining matrix cell (anything unknown reads as the same-sample code).
+    pub fn from_value(v: f32) -> Self {
+        match v as u8 {
+            1 => Self::PositiveKept,
+            2 => Self::NegativeKept,
+            3 => Self::PositiveDropped,
+            4 => Self::NegativeDropped,
+            _ => Self::SamePair,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::SamePair => "same sample",

@@ -4,6 +4,7 @@
 //! Used by the worker thread, by headless runs and by tests; it never names egui.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -30,12 +31,16 @@ pub enum TrainError {
     Diverged { step: u64, what: &'static str },
 }
 
+static NEXT_BATCH_ID: AtomicU64 = AtomicU64::new(1);
+
 /// Everything the UI shows about one trained batch (taken before the update).
 ///
 /// # Shapes
 /// `embeddings`: `[m, d]` unit rows; `similarity`, `weights`, `mining`: `[m, m]` row-major.
 #[derive(Debug, Clone)]
 pub struct BatchSnapshot {
+    /// Unique in the process (steps restart at 1 after a Reset; views key their caches on this).
+    pub id: u64,
     /// Steps completed *after* this batch (1 for the first batch).
     pub step: u64,
     pub rows: Vec<usize>,
@@ -218,6 +223,7 @@ impl Trainer {
         self.step += 1;
 
         Ok(BatchSnapshot {
+            id: NEXT_BATCH_ID.fetch_add(1, Ordering::Relaxed),
             step: self.step,
             mining: mining_codes(&out, &labels),
             positive_pairs: out.positive_pairs.len(),

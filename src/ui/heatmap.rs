@@ -33,9 +33,11 @@ impl View {
     }
 }
 
-/// Per-view cache of the CPU-path texture, keyed by the batch step.
+/// Per-view data and CPU-path texture of the shown batch, rebuilt only when the batch changes
+/// (a frame must not copy m² values three times).
 #[derive(Default)]
 pub struct HeatmapCache {
+    data: [Option<Arc<HeatmapData>>; 3],
     textures: [Option<(u64, egui::TextureHandle)>; 3],
 }
 
@@ -93,18 +95,24 @@ pub fn show(
 ) -> Option<(usize, usize)> {
     let m = batch.m();
     let (rect, response) = ui.allocate_exact_size(Vec2::splat(side), Sense::hover());
-    let data = data_of(view, batch);
+    let data_slot = &mut cache.data[view as usize];
+    if data_slot.as_ref().is_none_or(|d| d.version != batch.id) {
+        *data_slot = Some(Arc::new(data_of(view, batch)));
+    }
+    let Some(data) = data_slot.clone() else {
+        return None;
+    };
     if gpu {
         ui.painter().add(egui_wgpu::Callback::new_paint_callback(
             rect,
             HeatmapCallback {
                 panel: view.id(),
-                data: Arc::new(data.clone()),
+                data: Arc::clone(&data),
             },
         ));
     } else {
         let slot = &mut cache.textures[view as usize];
-        if slot.as_ref().is_none_or(|(v, _)| *v != batch.step) {
+        if slot.as_ref().is_none_or(|(v, _)| *v != batch.id) {
             let rgba: Vec<u8> = cpu_colours(&data)
                 .iter()
                 .flat_map(|c| c.to_le_bytes())
@@ -113,7 +121,7 @@ pub fn show(
             let handle =
                 ui.ctx()
                     .load_texture(format!("heatmap-{view:?}"), image, TextureOptions::NEAREST);
-            *slot = Some((batch.step, handle));
+            *slot = Some((batch.id, handle));
         }
         if let Some((_, tex)) = slot {
             ui.painter().image(
@@ -143,13 +151,7 @@ pub fn show(
     let j = (((pos.x - rect.min.x) / cell) as usize).min(m - 1);
     let i = (((pos.y - rect.min.y) / cell) as usize).min(m - 1);
     let k = i * m + j;
-    let code = match batch.mining[k] as u8 {
-        1 => MiningCode::PositiveKept,
-        2 => MiningCode::NegativeKept,
-        3 => MiningCode::PositiveDropped,
-        4 => MiningCode::NegativeDropped,
-        _ => MiningCode::SamePair,
-    };
+    let code = MiningCode::from_value(batch.mining[k]);
     response.on_hover_text(format!(
         "anchor i = {i} (class {}), other j = {j} (class {})\nS = {:.4}\n{}\nw = |∂L/∂S| = {:.3e}",
         batch.labels[i],
@@ -172,11 +174,10 @@ fn draw_mined_overlay(ui: &egui::Ui, rect: Rect, batch: &BatchSnapshot) {
     let cell = rect.width() / m as f32;
     let radius = (cell * 0.2).max(0.8);
     for (k, &code) in batch.mining.iter().enumerate() {
-        let code = match code as u8 {
-            1 => MiningCode::PositiveKept,
-            2 => MiningCode::NegativeKept,
-            _ => continue,
-        };
+        let code = MiningCode::from_value(code);
+        if !matches!(code, MiningCode::PositiveKept | MiningCode::NegativeKept) {
+            continue;
+        }
         let [r, g, b, _] = code.rgba();
         let (i, j) = (k / m, k % m);
         let centre = rect.min + egui::vec2((j as f32 + 0.5) * cell, (i as f32 + 0.5) * cell);
