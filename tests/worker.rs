@@ -54,19 +54,31 @@ fn a_training_worker_stops_within_a_second() {
     assert!(!handle.is_alive());
 }
 
-#[test]
-fn step_trains_exactly_one_batch() {
+/// A worker that has started and waits, paused, at step 0.
+fn started_worker() -> WorkerHandle {
     let handle = WorkerHandle::spawn(config(), Arc::new(Dataset::digits()), Box::new(|| {}))
         .expect("spawns");
     assert!(wait_for(&handle, Duration::from_secs(60), |e| matches!(
         e,
         Event::Started { .. }
     )));
+    handle
+}
+
+/// Sends Step and waits until the worker has paused after `step`.
+fn step_to(handle: &WorkerHandle, step: u64) {
     handle.send(Command::Step);
-    assert!(wait_for(&handle, Duration::from_secs(30), |e| matches!(
-        e,
-        Event::Paused { step: 1 }
-    )));
+    assert!(wait_for(
+        handle,
+        Duration::from_secs(30),
+        |e| matches!(e, Event::Paused { step: s } if *s == step)
+    ));
+}
+
+#[test]
+fn step_trains_exactly_one_batch() {
+    let handle = started_worker();
+    step_to(&handle, 1);
     std::thread::sleep(Duration::from_millis(200));
     let later = handle.drain_events();
     assert!(
@@ -93,17 +105,8 @@ fn dropping_the_handle_stops_the_thread() {
 #[test]
 fn the_loss_changes_between_two_batches_without_a_reset() {
     use pairscope::losses::{Loss, LossSpec, Miner};
-    let handle = WorkerHandle::spawn(config(), Arc::new(Dataset::digits()), Box::new(|| {}))
-        .expect("spawns");
-    assert!(wait_for(&handle, Duration::from_secs(60), |e| matches!(
-        e,
-        Event::Started { .. }
-    )));
-    handle.send(Command::Step);
-    assert!(wait_for(&handle, Duration::from_secs(30), |e| matches!(
-        e,
-        Event::Paused { step: 1 }
-    )));
+    let handle = started_worker();
+    step_to(&handle, 1);
     let first = handle.latest_batch().expect("a batch");
     assert!(
         first.loss_name.contains("multi-similarity"),
@@ -116,11 +119,7 @@ fn the_loss_changes_between_two_batches_without_a_reset() {
         Miner::BatchHard(Default::default()),
     );
     handle.send(Command::SetLoss(triplet.clone()));
-    handle.send(Command::Step);
-    assert!(wait_for(&handle, Duration::from_secs(30), |e| matches!(
-        e,
-        Event::Paused { step: 2 }
-    )));
+    step_to(&handle, 2);
     let second = handle.latest_batch().expect("a batch");
     assert_eq!(second.loss_name, triplet.describe());
     // Batch-hard keeps exactly one positive and one negative per anchor.

@@ -94,11 +94,16 @@ impl TrainConfig {
             "embedding_dim must be in 2..=1024",
         )?;
         check(
-            self.learning_rate.is_finite() && self.learning_rate > 0.0,
+            valid_learning_rate(self.learning_rate),
             "learning_rate must be a positive number",
         )?;
         check(self.eval_every >= 1, "eval_every must be at least 1")?;
         check(self.tsne_every >= 1, "tsne_every must be at least 1")?;
         self.loss.validate().map_err(|e| e.to_string())
     }
+}
+
+/// A learning rate Adam can use: finite and positive.
+pub fn valid_learning_rate(lr: f64) -> bool {
+    lr.is_finite() && lr > 0.0
 }

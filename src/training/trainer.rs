@@ -164,7 +164,7 @@ impl Trainer {
     }
 
     pub fn set_learning_rate(&mut self, lr: f64) -> Result<(), TrainError> {
-        if !(lr.is_finite() && lr > 0.0) {
+        if !super::config::valid_learning_rate(lr) {
             return Err(TrainError::Config(
                 "learning rate must be a positive number".into(),
             ));
@@ -254,21 +254,21 @@ impl Trainer {
         Ok(out)
     }
 
-    /// Held-out embeddings and their labels.
+    /// Held-out embeddings and their labels; a non-finite embedding is divergence.
     pub fn embed_held_out(&self) -> Result<(Vec<f32>, Vec<u32>), TrainError> {
         let emb = self.embed(&self.split.held_out)?;
-        Ok((emb, self.data.gather_labels(&self.split.held_out)))
-    }
-
-    /// Held-out retrieval metrics now.
-    pub fn evaluate(&self) -> Result<EvalPoint, TrainError> {
-        let (emb, labels) = self.embed_held_out()?;
         if emb.iter().any(|v| !v.is_finite()) {
             return Err(TrainError::Diverged {
                 step: self.step,
                 what: "a held-out embedding",
             });
         }
+        Ok((emb, self.data.gather_labels(&self.split.held_out)))
+    }
+
+    /// Held-out retrieval metrics now.
+    pub fn evaluate(&self) -> Result<EvalPoint, TrainError> {
+        let (emb, labels) = self.embed_held_out()?;
         Ok(EvalPoint {
             step: self.step,
             metrics: Retrieval::evaluate(

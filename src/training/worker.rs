@@ -328,12 +328,6 @@ impl Worker {
 
     fn send_held_out(&self, trainer: &Trainer, tsne: bool) -> Result<(), String> {
         let (embeddings, labels) = trainer.embed_held_out().map_err(|e| e.to_string())?;
-        if embeddings.iter().any(|v| !v.is_finite()) {
-            return Err(format!(
-                "training diverged at step {}: a held-out embedding is not finite (try a lower learning rate)",
-                trainer.step_count()
-            ));
-        }
         self.emit(Event::HeldOutEmbedded(Arc::new(HeldOutEmbedding {
             step: trainer.step_count(),
             tsne,
