@@ -1,24 +1,15 @@
-//! Heatmap time (S + colour map) for m = 80, 256, 1024, d = 64: the CPU path vs the WGSL
-//! shader on whatever adapter wgpu finds (upload, dispatch and read-back included).
-//! `cargo bench --bench heatmap`.
+//! Time per batch of S + mining + weights + colour map, d = 64, multi-similarity loss with the
+//! MS miner, for m = 256, 1024, 4096: the CPU path (f32 S, the loss engine, the CPU colour map)
+//! against the WGSL pipeline on whatever adapter wgpu finds (upload and waiting for the device
+//! included, no read-back). `cargo bench --bench heatmap`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use pairscope::gpu::colormap::{self, ColorMap};
-use pairscope::gpu::{HeadlessGpu, HeatmapInput};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use pairscope::gpu::parity::SeededBatch;
+use pairscope::gpu::{BatchWork, GpuPlan, HeadlessGpu, View};
+use pairscope::losses::{self, Loss, LossSpec, Miner};
 
-fn unit_rows(m: usize, d: usize) -> Vec<f32> {
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let mut x: Vec<f32> = (0..m * d).map(|_| rng.gen_range(-1.0..1.0)).collect();
-    for row in x.chunks_mut(d) {
-        let n = row.iter().map(|v| v * v).sum::<f32>().sqrt();
-        row.iter_mut().for_each(|v| *v /= n);
-    }
-    x
-}
-
-fn heatmap(c: &mut Criterion) {
+fn pipeline(c: &mut Criterion) {
     let d = 64;
     let gpu = HeadlessGpu::new()
         .map_err(|e| eprintln!("no GPU timings: {e}"))
@@ -29,24 +20,33 @@ fn heatmap(c: &mut Criterion) {
             g.adapter.name, g.adapter.backend, g.adapter.device_type
         );
     }
-    let mut group = c.benchmark_group("heatmap");
-    group.sample_size(20);
-    for m in [80, 256, 1024] {
-        let emb = unit_rows(m, d);
+    let spec = LossSpec::with_miner(Loss::default(), Miner::default());
+    let plan = GpuPlan::for_spec(&spec).expect("MS has a GPU path");
+    let mut group = c.benchmark_group("batch");
+    group.sample_size(10);
+    for m in [256, 1024, 4096] {
+        let batch = SeededBatch::new(m, d, m / 16, 1);
+        let labels: Vec<i64> = batch.labels.iter().map(|&y| i64::from(y)).collect();
         group.bench_with_input(BenchmarkId::new("cpu", m), &m, |b, &m| {
             b.iter(|| {
-                let s = colormap::similarity(&emb, m, d);
-                colormap::colorize(&s, ColorMap::Diverging, -1.0, 1.0)
+                let s = colormap::similarity(&batch.emb, m, d);
+                let s64: Vec<f64> = s.iter().map(|&v| f64::from(v)).collect();
+                let out = losses::evaluate(&spec, &s64, &labels).expect("valid");
+                let w: Vec<f32> = out.weights.iter().map(|w| w.abs() as f32).collect();
+                let hi = w.iter().copied().fold(0.0_f32, f32::max);
+                colormap::colorize(&w, ColorMap::Sequential, 0.0, hi)
             });
         });
         if let Some(g) = &gpu {
-            group.bench_with_input(BenchmarkId::new("shader", m), &m, |b, &m| {
+            let mut buffers = g.buffers(m, d);
+            group.bench_with_input(BenchmarkId::new("shader", m), &m, |b, _| {
                 b.iter(|| {
-                    g.run(
-                        HeatmapInput::Embeddings { emb: &emb, d },
-                        m,
-                        ColorMap::Diverging,
-                        (-1.0, 1.0),
+                    g.run_into(
+                        &mut buffers,
+                        &batch.emb,
+                        &batch.labels,
+                        BatchWork::Gpu(plan),
+                        View::Weights,
                     )
                     .expect("runs")
                 });
@@ -56,5 +56,5 @@ fn heatmap(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, heatmap);
+criterion_group!(benches, pipeline);
 criterion_main!(benches);

@@ -1,8 +1,9 @@
-// Draws an m×m heatmap whose colours `heatmap.wgsl` computed, as one quad filling the
-// viewport that egui_wgpu sets to the panel's rectangle. Each fragment looks up its cell.
+// Draws an m×m heatmap whose colours `batch.wgsl` computed, as one quad filling the viewport
+// that egui_wgpu sets to the panel's rectangle. Each fragment looks up its cell inside the
+// zoomed window [lo, hi] (unit coordinates of the whole matrix).
 //
 // Bindings (group 0)
-//   0 params   uniform        DrawParams (mirrored by gpu::paint::DrawParams)
+//   0 params   uniform        DrawParams (mirrored by ui::gpu_heatmap::DrawParams)
 //   1 colours  storage, read  array<u32>, m·m, RGBA8 packed, sRGB-encoded
 
 struct DrawParams {
@@ -10,6 +11,9 @@ struct DrawParams {
     // 1 when the render target is an *Srgb format (the hardware encodes, so we decode first).
     srgb_target: u32,
     _pad: vec2<u32>,
+    // visible window: x/y of the top-left (lo) and bottom-right (hi) corners, in [0, 1]
+    lo: vec2<f32>,
+    hi: vec2<f32>,
 };
 
 @group(0) @binding(0) var<uniform> params: DrawParams;
@@ -42,8 +46,9 @@ fn srgb_to_linear(c: vec3<f32>) -> vec3<f32> {
 @fragment
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     let m = params.m;
-    let j = min(u32(in.uv.x * f32(m)), m - 1u);
-    let i = min(u32(in.uv.y * f32(m)), m - 1u);
+    let uv = params.lo + in.uv * (params.hi - params.lo);
+    let j = min(u32(uv.x * f32(m)), m - 1u);
+    let i = min(u32(uv.y * f32(m)), m - 1u);
     let c = unpack4x8unorm(colours[i * m + j]);
     if (params.srgb_target == 1u) {
         return vec4<f32>(srgb_to_linear(c.rgb), 1.0);

@@ -100,3 +100,31 @@ fn step_advances_exactly_one_batch() {
     assert_eq!(batch.step, 1);
     assert_eq!(batch.m(), 80);
 }
+
+#[test]
+fn the_view_switch_changes_the_heatmap_view() {
+    use pairscope::gpu::View;
+    let mut h = harness();
+    step_until(&mut h, "the worker to start", |a| {
+        a.state().status == RunStatus::Paused
+    });
+    h.get_by_label("Step").click();
+    step_until(&mut h, "one batch", |a| a.state().view.step == 1);
+    h.step();
+    assert_eq!(h.state().heatmap_view(), View::Similarity);
+    for (label, view) in [
+        ("mined pairs", View::Mining),
+        ("weights", View::Weights),
+        ("similarity", View::Similarity),
+    ] {
+        h.get_by_label(label).click();
+        h.step();
+        h.step();
+        assert_eq!(h.state().heatmap_view(), view, "after clicking {label}");
+    }
+    // Multi-similarity has no per-pair term: its button is disabled.
+    h.get_by_label("per-pair loss").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().heatmap_view(), View::Similarity);
+}

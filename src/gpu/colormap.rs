@@ -186,6 +186,31 @@ pub fn similarity(emb: &[f32], m: usize, d: usize) -> Vec<f32> {
     s
 }
 
+/// Per-cell mining codes of a batch: kept pairs from the engine, the rest by label.
+pub fn mining_codes(out: &crate::losses::PairOutput, labels: &[u32]) -> Vec<f32> {
+    let m = labels.len();
+    let mut codes = vec![0.0_f32; m * m];
+    for i in 0..m {
+        for j in 0..m {
+            let code = if i == j {
+                MiningCode::SamePair
+            } else if labels[i] == labels[j] {
+                MiningCode::PositiveDropped
+            } else {
+                MiningCode::NegativeDropped
+            };
+            codes[i * m + j] = code as u8 as f32;
+        }
+    }
+    for &[i, j] in &out.positive_pairs {
+        codes[i * m + j] = MiningCode::PositiveKept as u8 as f32;
+    }
+    for &[i, j] in &out.negative_pairs {
+        codes[i * m + j] = MiningCode::NegativeKept as u8 as f32;
+    }
+    codes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

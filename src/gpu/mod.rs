@@ -1,12 +1,16 @@
-//! GPU heatmaps: WGSL compute shaders (shaders/) that compute and colour-map a batch's
-//! matrices on any wgpu device, with a CPU path that gives the same values. The UI draws the
-//! result through egui_wgpu's paint callback (`ui::gpu_heatmap`). No egui, no burn here.
+//! The batch on the GPU: WGSL compute shaders (shaders/) that compute a batch's similarities,
+//! mining decisions, weights and per-pair losses and colour-map them on any wgpu device, with a
+//! CPU path that gives the same colours. The UI draws the result through egui_wgpu's paint
+//! callback (`ui::gpu_heatmap`). No egui, no burn here.
 
+pub mod batch;
 pub mod colormap;
-pub mod compute;
+pub mod parity;
 
+pub use batch::{
+    AdapterSummary, BatchReadback, BatchWork, CellProbe, GpuPlan, HeadlessGpu, View, probe_adapter,
+};
 pub use colormap::{ColorMap, MiningCode};
-pub use compute::{AdapterSummary, HeadlessGpu, HeatmapInput, HeatmapReadback, probe_adapter};
 
 use thiserror::Error;
 
@@ -16,11 +20,13 @@ pub enum GpuError {
     NoAdapter(String),
     #[error("wgpu device error: {0}")]
     Device(String),
+    #[error("wrong input shape: {0}")]
+    Shape(String),
 }
 
 /// The WGSL sources, for validation and documentation.
 pub const SHADERS: [(&str, &str); 2] = [
-    ("heatmap.wgsl", include_str!("../../shaders/heatmap.wgsl")),
+    ("batch.wgsl", include_str!("../../shaders/batch.wgsl")),
     (
         "heatmap_draw.wgsl",
         include_str!("../../shaders/heatmap_draw.wgsl"),

@@ -15,8 +15,8 @@ use super::backend::Backend;
 use super::config::TrainConfig;
 use super::model::{EmbeddingNet, cosine_similarity, l2_normalize};
 use crate::data::{Dataset, PkSampler, Split};
-use crate::gpu::MiningCode;
-use crate::losses::{self, Loss, LossError, LossSpec, Miner, MiningRule, PairOutput};
+use crate::gpu::colormap::mining_codes;
+use crate::losses::{self, Loss, LossError, LossSpec, Miner, MiningRule};
 use crate::metrics::{Retrieval, normalize_rows};
 
 #[derive(Debug, Error)]
@@ -50,12 +50,16 @@ pub struct BatchSnapshot {
     pub similarity: Vec<f32>,
     /// `G = ∂L/∂S` (signed).
     pub weights: Vec<f32>,
-    /// [`MiningCode`] of each cell, as f32 (the shader's categorical input).
+    /// [`crate::gpu::MiningCode`] of each cell, as f32 (the shader's categorical input).
     pub mining: Vec<f32>,
     pub loss: f64,
     pub positive_pairs: usize,
     pub negative_pairs: usize,
     pub loss_name: String,
+    /// The loss specification that produced `weights` (the GPU pipeline re-derives them).
+    pub spec: LossSpec,
+    /// Unreduced per-pair loss term, for losses that have one.
+    pub pair_loss: Option<Vec<f32>>,
 }
 
 impl BatchSnapshot {
@@ -66,6 +70,13 @@ impl BatchSnapshot {
     /// Largest |w| in the batch (the weight colour scale).
     pub fn max_weight(&self) -> f32 {
         self.weights.iter().fold(0.0_f32, |a, w| a.max(w.abs()))
+    }
+
+    /// Largest per-pair loss (0 when the loss has no per-pair term).
+    pub fn max_pair_loss(&self) -> f32 {
+        self.pair_loss
+            .as_ref()
+            .map_or(0.0, |l| l.iter().fold(0.0_f32, |a, &v| a.max(v)))
     }
 }
 
@@ -230,6 +241,11 @@ impl Trainer {
             negative_pairs: out.negative_pairs.len(),
             loss: out.loss,
             loss_name: self.config.loss.describe(),
+            spec: self.config.loss.clone(),
+            pair_loss: out
+                .per_pair_loss
+                .as_ref()
+                .map(|l| l.iter().map(|&v| v as f32).collect()),
             rows,
             labels,
             embeddings: emb,
@@ -307,29 +323,4 @@ fn with_embedding_dim(mut spec: LossSpec, d: usize) -> LossSpec {
 fn read(t: Tensor<2>) -> Result<Vec<f32>, TrainError> {
     t.try_into_vec_as::<f32>()
         .map_err(|e| TrainError::Readback(format!("{e:?}")))
-}
-
-/// Per-cell mining codes of a batch: kept pairs from the engine, the rest by label.
-pub fn mining_codes(out: &PairOutput, labels: &[u32]) -> Vec<f32> {
-    let m = labels.len();
-    let mut codes = vec![0.0_f32; m * m];
-    for i in 0..m {
-        for j in 0..m {
-            let code = if i == j {
-                MiningCode::SamePair
-            } else if labels[i] == labels[j] {
-                MiningCode::PositiveDropped
-            } else {
-                MiningCode::NegativeDropped
-            };
-            codes[i * m + j] = code as u8 as f32;
-        }
-    }
-    for &[i, j] in &out.positive_pairs {
-        codes[i * m + j] = MiningCode::PositiveKept as u8 as f32;
-    }
-    for &[i, j] in &out.negative_pairs {
-        codes[i * m + j] = MiningCode::NegativeKept as u8 as f32;
-    }
-    codes
 }

@@ -107,8 +107,10 @@ pub fn settings_panel(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Ap
         ui.strong("Run (applies on Reset)");
         labelled_drag(ui, "seed", &mut config.seed, 0..=u64::MAX);
         labelled_drag(ui, "classes per batch P", &mut config.batch_classes, 2..=data.num_classes());
-        labelled_drag(ui, "samples per class K", &mut config.batch_samples, 2..=512);
-        ui.label(format!("batch m = P × K = {}", config.batch_size()));
+        let k_max = (4096 / config.batch_classes.max(1)).max(2);
+        labelled_drag(ui, "samples per class K", &mut config.batch_samples, 2..=k_max);
+        ui.label(format!("batch m = P × K = {} (at most 4096)", config.batch_size()));
+        ui.small("K beyond a class's training samples draws with replacement.");
         labelled_drag(ui, "hidden units", &mut config.hidden_dim, 1..=4096);
         labelled_drag(ui, "embedding dim", &mut config.embedding_dim, 2..=1024);
         labelled_drag(ui, "evaluate every (steps)", &mut config.eval_every, 1..=100_000);

@@ -1,141 +1,296 @@
-//! The batch heatmaps: drawn by the WGSL pipeline through a paint callback when eframe runs on
-//! wgpu, otherwise colour-mapped on the CPU into an egui texture (same colours).
+//! The batch heatmap with a view switch (similarity | mined pairs | weights | per-pair loss),
+//! zoom and pan. Drawn by the WGSL pipeline through a paint callback when eframe runs on wgpu
+//! (hover values read back from the GPU), otherwise colour-mapped on the CPU from the engine's
+//! numbers into an egui texture (same colours).
 
 use std::sync::Arc;
 
-use egui::{Color32, Rect, Sense, Stroke, TextureOptions, Vec2, pos2};
+use egui::{Color32, Rect, Sense, Stroke, TextureOptions, Vec2, pos2, vec2};
+use parking_lot::Mutex;
 
-use super::gpu_heatmap::{HeatmapCallback, HeatmapData, HeatmapSource};
+use super::gpu_heatmap::{GpuFeedback, HeatmapCallback, HeatmapData, OwnedWork};
 use crate::gpu::colormap::{self, ColorMap, MiningCode};
+use crate::gpu::{GpuPlan, View};
 use crate::training::BatchSnapshot;
 
-/// The three views of one batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Similarity,
-    Mining,
-    Weights,
+/// Panel id of the batch heatmap in the renderer's resources.
+const PANEL: u64 = 0;
+/// Largest zoom: at least this many cells stay visible per side.
+const MIN_VISIBLE_CELLS: f32 = 4.0;
+
+/// What the heatmap panel remembers between frames.
+pub struct HeatmapState {
+    pub view: View,
+    /// Top-left corner of the visible window, unit coordinates of the matrix.
+    lo: Vec2,
+    /// Side of the (square) visible window, in `(0, 1]`.
+    span: f32,
+    data: Option<Arc<HeatmapData>>,
+    /// Whether the shown batch's loss has a GPU path.
+    pub gpu_path: bool,
+    texture: Option<((u64, View), egui::TextureHandle)>,
+    feedback: Arc<Mutex<GpuFeedback>>,
+    /// The pointer was on the heatmap in the last frame (the shown batch is then held).
+    pub hovered: bool,
 }
 
-impl View {
-    pub const ALL: [Self; 3] = [Self::Similarity, Self::Mining, Self::Weights];
+impl Default for HeatmapState {
+    fn default() -> Self {
+        Self {
+            view: View::Similarity,
+            lo: Vec2::ZERO,
+            span: 1.0,
+            data: None,
+            gpu_path: false,
+            texture: None,
+            feedback: Arc::default(),
+            hovered: false,
+        }
+    }
+}
 
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Similarity => "Similarity S_ij = cos(x_i, x_j), dots: kept pairs",
-            Self::Mining => "Mined pairs",
-            Self::Weights => "Pair weights w_ij = |∂L/∂S_ij|",
+/// Values of one cell for the hover read-out.
+struct CellValues {
+    similarity: f32,
+    code: MiningCode,
+    weight: f32,
+    pair_loss: Option<f32>,
+    source: &'static str,
+}
+
+impl HeatmapState {
+    pub fn reset_zoom(&mut self) {
+        self.lo = Vec2::ZERO;
+        self.span = 1.0;
+    }
+
+    pub fn zoomed(&self) -> bool {
+        self.span < 1.0
+    }
+
+    fn data_for(&mut self, batch: &BatchSnapshot) -> Arc<HeatmapData> {
+        if let Some(d) = &self.data
+            && d.id == batch.id
+        {
+            return Arc::clone(d);
+        }
+        let plan = GpuPlan::for_spec(&batch.spec);
+        self.gpu_path = plan.is_some();
+        let work = match plan {
+            Some(plan) => OwnedWork::Gpu(plan),
+            None => OwnedWork::Engine {
+                codes: batch.mining.iter().map(|&c| c as u32).collect(),
+                weights: batch.weights.clone(),
+                pair_loss: batch.pair_loss.clone(),
+            },
+        };
+        let data = Arc::new(HeatmapData {
+            id: batch.id,
+            m: batch.m(),
+            d: batch.d,
+            emb: batch.embeddings.clone(),
+            labels: batch.labels.clone(),
+            work,
+        });
+        self.data = Some(Arc::clone(&data));
+        data
+    }
+
+    /// Colour-bar maximum of the weight / per-pair-loss views: from the GPU when it reported
+    /// for this batch, else from the engine's numbers.
+    pub fn range(&self, view: View, batch: &BatchSnapshot, gpu: bool) -> (f32, f32) {
+        let gpu_ranges = self
+            .feedback
+            .lock()
+            .ranges
+            .filter(|(id, ..)| gpu && *id == batch.id);
+        match view {
+            View::Similarity => (-1.0, 1.0),
+            View::Mining => (0.0, 4.0),
+            View::Weights => (
+                0.0,
+                gpu_ranges.map_or_else(|| batch.max_weight(), |(_, w, _)| w),
+            ),
+            View::PairLoss => (
+                0.0,
+                gpu_ranges.map_or_else(|| batch.max_pair_loss(), |(_, _, l)| l),
+            ),
         }
     }
 
-    fn id(self) -> u64 {
-        self as u64
+    /// Turns scroll (zoom about the pointer), drag (pan) and double-click (reset) into the
+    /// visible window.
+    fn navigate(&mut self, ui: &egui::Ui, response: &egui::Response, rect: Rect, m: usize) {
+        if response.double_clicked() {
+            self.reset_zoom();
+            return;
+        }
+        let min_span = (MIN_VISIBLE_CELLS / m as f32).min(1.0);
+        if response.dragged() {
+            let delta = response.drag_delta() / rect.width() * self.span;
+            self.lo -= delta;
+        }
+        if response.hovered() {
+            let scroll = ui.input(|i| i.smooth_scroll_delta.y + i.zoom_delta().ln() * 200.0);
+            if scroll != 0.0
+                && let Some(pos) = response.hover_pos()
+            {
+                let at = self.lo + (pos - rect.min) / rect.width() * self.span;
+                let span = (self.span * (-scroll * 0.0025).exp()).clamp(min_span, 1.0);
+                self.lo = at - (at - self.lo) * (span / self.span);
+                self.span = span;
+            }
+        }
+        let max_lo = 1.0 - self.span;
+        self.lo = vec2(self.lo.x.clamp(0.0, max_lo), self.lo.y.clamp(0.0, max_lo));
+    }
+
+    /// Screen position of unit matrix coordinate `t` along one axis.
+    fn to_screen(&self, rect: Rect, t: Vec2) -> egui::Pos2 {
+        rect.min + (t - self.lo) / self.span * rect.width()
+    }
+
+    fn cell_values(
+        &self,
+        batch: &BatchSnapshot,
+        k: usize,
+        gpu: bool,
+        has_pair_loss: bool,
+    ) -> Option<CellValues> {
+        if gpu {
+            let probe = self.feedback.lock().probe;
+            let (id, cell, p) = probe?;
+            if id != batch.id || cell != k {
+                return None;
+            }
+            return Some(CellValues {
+                similarity: p.similarity,
+                code: MiningCode::from_value(p.code as f32),
+                weight: p.weight,
+                pair_loss: has_pair_loss.then_some(p.pair_loss),
+                source: "read back from the GPU",
+            });
+        }
+        Some(CellValues {
+            similarity: batch.similarity[k],
+            code: MiningCode::from_value(batch.mining[k]),
+            weight: batch.weights[k],
+            pair_loss: batch.pair_loss.as_ref().map(|l| l[k]),
+            source: "CPU engine",
+        })
     }
 }
 
-/// Per-view data and CPU-path texture of the shown batch, rebuilt only when the batch changes
-/// (a frame must not copy m² values three times).
-#[derive(Default)]
-pub struct HeatmapCache {
-    data: [Option<Arc<HeatmapData>>; 3],
-    textures: [Option<(u64, egui::TextureHandle)>; 3],
+/// Whether `batch`'s loss has an unreduced per-pair term.
+pub fn has_pair_loss(batch: &BatchSnapshot) -> bool {
+    batch.pair_loss.is_some()
 }
 
-fn data_of(view: View, batch: &BatchSnapshot) -> HeatmapData {
-    let m = batch.m();
-    let (source, map, range) = match view {
-        View::Similarity => (
-            HeatmapSource::Embeddings {
-                emb: batch.embeddings.clone(),
-                d: batch.d,
-            },
-            ColorMap::Diverging,
-            (-1.0, 1.0),
-        ),
-        View::Mining => (
-            HeatmapSource::Values(batch.mining.clone()),
-            ColorMap::Categorical,
-            (0.0, 4.0),
-        ),
-        View::Weights => (
-            HeatmapSource::Values(batch.weights.iter().map(|w| w.abs()).collect()),
-            ColorMap::Sequential,
-            (0.0, batch.max_weight().max(f32::MIN_POSITIVE)),
-        ),
-    };
-    HeatmapData {
-        version: batch.step,
-        m,
-        source,
-        map,
-        range,
-    }
+/// The view switch above the heatmap.
+pub fn view_switch(ui: &mut egui::Ui, state: &mut HeatmapState, batch: &BatchSnapshot) {
+    ui.horizontal(|ui| {
+        for view in View::ALL {
+            let enabled = view != View::PairLoss || has_pair_loss(batch);
+            let button = ui.add_enabled(
+                enabled,
+                egui::Button::selectable(state.view == view, view.label()),
+            );
+            let button = if enabled {
+                button
+            } else {
+                button.on_disabled_hover_text(
+                    "this loss has no per-pair term (its pairs interact through a log-sum-exp \
+                     or a triplet)",
+                )
+            };
+            if button.clicked() {
+                state.view = view;
+            }
+        }
+        if state.view == View::PairLoss && !has_pair_loss(batch) {
+            state.view = View::Weights;
+        }
+        if state.zoomed() && ui.button("Reset zoom").clicked() {
+            state.reset_zoom();
+        }
+    });
 }
 
-fn cpu_colours(data: &HeatmapData) -> Vec<u32> {
-    match &data.source {
-        HeatmapSource::Embeddings { emb, d } => colormap::colorize(
-            &colormap::similarity(emb, data.m, *d),
-            data.map,
-            data.range.0,
-            data.range.1,
-        ),
-        HeatmapSource::Values(v) => colormap::colorize(v, data.map, data.range.0, data.range.1),
-    }
-}
-
-/// Draws one view of `batch` in a square of side `side`; returns the hovered cell.
+/// Draws the current view of `batch` in a square of side `side`; returns the hovered cell.
 pub fn show(
     ui: &mut egui::Ui,
-    view: View,
     batch: &BatchSnapshot,
     gpu: bool,
-    cache: &mut HeatmapCache,
+    state: &mut HeatmapState,
     side: f32,
 ) -> Option<(usize, usize)> {
     let m = batch.m();
-    let (rect, response) = ui.allocate_exact_size(Vec2::splat(side), Sense::hover());
-    let data_slot = &mut cache.data[view as usize];
-    if data_slot.as_ref().is_none_or(|d| d.version != batch.id) {
-        *data_slot = Some(Arc::new(data_of(view, batch)));
-    }
-    let Some(data) = data_slot.clone() else {
+    state.hovered = false;
+    if m == 0 {
         return None;
-    };
+    }
+    let view = state.view;
+    let (rect, response) = ui.allocate_exact_size(Vec2::splat(side), Sense::click_and_drag());
+    state.hovered = response.hovered();
+    state.navigate(ui, &response, rect, m);
+    let data = state.data_for(batch);
+    let window = [
+        state.lo.x,
+        state.lo.y,
+        state.lo.x + state.span,
+        state.lo.y + state.span,
+    ];
+    let hovered = response.hover_pos().map(|pos| {
+        let u = state.lo + (pos - rect.min) / rect.width() * state.span;
+        let j = ((u.x * m as f32) as usize).min(m - 1);
+        let i = ((u.y * m as f32) as usize).min(m - 1);
+        (i, j)
+    });
     if gpu {
         ui.painter().add(egui_wgpu::Callback::new_paint_callback(
             rect,
             HeatmapCallback {
-                panel: view.id(),
-                data: Arc::clone(&data),
+                panel: PANEL,
+                data,
+                view,
+                window,
+                probe: hovered.map(|(i, j)| i * m + j),
+                feedback: Arc::clone(&state.feedback),
             },
         ));
     } else {
-        let slot = &mut cache.textures[view as usize];
-        if slot.as_ref().is_none_or(|(v, _)| *v != batch.id) {
-            let rgba: Vec<u8> = cpu_colours(&data)
+        let key = (batch.id, view);
+        if state.texture.as_ref().is_none_or(|(k, _)| *k != key) {
+            let rgba: Vec<u8> = cpu_colours(view, batch, state.range(view, batch, false))
                 .iter()
                 .flat_map(|c| c.to_le_bytes())
                 .collect();
             let image = egui::ColorImage::from_rgba_unmultiplied([m, m], &rgba);
-            let handle =
-                ui.ctx()
-                    .load_texture(format!("heatmap-{view:?}"), image, TextureOptions::NEAREST);
-            *slot = Some((batch.id, handle));
+            let handle = ui
+                .ctx()
+                .load_texture("batch-heatmap", image, TextureOptions::NEAREST);
+            state.texture = Some((key, handle));
         }
-        if let Some((_, tex)) = slot {
+        if let Some((_, tex)) = &state.texture {
             ui.painter().image(
                 tex.id(),
                 rect,
-                Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
+                Rect::from_min_max(pos2(window[0], window[1]), pos2(window[2], window[3])),
                 Color32::WHITE,
             );
         }
     }
-    draw_class_boundaries(ui, rect, &batch.labels);
+    let painter = ui.painter_at(rect);
+    draw_class_boundaries(&painter, state, rect, &batch.labels);
     if view == View::Similarity {
-        draw_mined_overlay(ui, rect, batch);
+        draw_mined_overlay(&painter, state, rect, batch);
     }
+    ui.painter().rect_stroke(
+        rect,
+        0.0,
+        Stroke::new(1.0, Color32::GRAY),
+        egui::StrokeKind::Outside,
+    );
     if view == View::Weights && batch.max_weight() == 0.0 {
         ui.painter().text(
             rect.center(),
@@ -146,68 +301,114 @@ pub fn show(
         );
     }
 
-    let pos = response.hover_pos()?;
-    let cell = rect.width() / m as f32;
-    let j = (((pos.x - rect.min.x) / cell) as usize).min(m - 1);
-    let i = (((pos.y - rect.min.y) / cell) as usize).min(m - 1);
+    let (i, j) = hovered?;
     let k = i * m + j;
-    let code = MiningCode::from_value(batch.mining[k]);
-    response.on_hover_text(format!(
-        "anchor i = {i} (class {}), other j = {j} (class {})\nS = {:.4}\n{}\nw = |∂L/∂S| = {:.3e}",
-        batch.labels[i],
-        batch.labels[j],
-        batch.similarity[k],
-        code.label(),
-        batch.weights[k].abs(),
-    ));
+    let text = match state.cell_values(batch, k, gpu, has_pair_loss(batch)) {
+        Some(v) => {
+            let mut text = format!(
+                "anchor i = {i} (class {}), other j = {j} (class {})\nS_ij = {:.4}\n{}\nw_ij = |∂L/∂S_ij| = {:.3e}",
+                batch.labels[i],
+                batch.labels[j],
+                v.similarity,
+                v.code.label(),
+                v.weight.abs(),
+            );
+            if let Some(l) = v.pair_loss {
+                text.push_str(&format!("\nper-pair loss = {l:.4}"));
+            }
+            text.push_str(&format!("\n({})", v.source));
+            text
+        }
+        None => {
+            // The read-back lands in a frame or two.
+            ui.ctx().request_repaint();
+            format!("anchor i = {i}, other j = {j}\nreading the cell from the GPU…")
+        }
+    };
+    response.on_hover_text_at_pointer(text);
     Some((i, j))
 }
 
+fn cpu_colours(view: View, batch: &BatchSnapshot, (lo, hi): (f32, f32)) -> Vec<u32> {
+    match view {
+        View::Similarity => colormap::colorize(&batch.similarity, ColorMap::Diverging, lo, hi),
+        View::Mining => colormap::colorize(&batch.mining, ColorMap::Categorical, lo, hi),
+        View::Weights => {
+            let w: Vec<f32> = batch.weights.iter().map(|w| w.abs()).collect();
+            colormap::colorize(&w, ColorMap::Sequential, lo, hi)
+        }
+        View::PairLoss => match &batch.pair_loss {
+            Some(l) => colormap::colorize(l, ColorMap::Sequential, lo, hi),
+            None => colormap::colorize(
+                &vec![0.0; batch.m() * batch.m()],
+                ColorMap::Sequential,
+                0.0,
+                1.0,
+            ),
+        },
+    }
+}
+
 /// Kept pairs as dots over the similarity heatmap (positive: green, negative: vermilion), so
-/// that S and the mining decision are read together. Skipped for large batches, where the
-/// mined-pairs view shows the same at cell resolution.
-fn draw_mined_overlay(ui: &egui::Ui, rect: Rect, batch: &BatchSnapshot) {
+/// that S and the mining decision are read together — only when at most 128 cells per side are
+/// visible (zoom in to see them in a large batch).
+fn draw_mined_overlay(
+    painter: &egui::Painter,
+    state: &HeatmapState,
+    rect: Rect,
+    batch: &BatchSnapshot,
+) {
     let m = batch.m();
-    if m > 256 {
+    let visible = state.span * m as f32;
+    if visible > 128.0 {
         return;
     }
-    let cell = rect.width() / m as f32;
+    let cell = rect.width() / visible;
     let radius = (cell * 0.2).max(0.8);
-    for (k, &code) in batch.mining.iter().enumerate() {
-        let code = MiningCode::from_value(code);
-        if !matches!(code, MiningCode::PositiveKept | MiningCode::NegativeKept) {
-            continue;
+    let first = (state.lo * m as f32).floor();
+    let (i0, j0) = (first.y as usize, first.x as usize);
+    let n = visible.ceil() as usize + 1;
+    for i in i0..(i0 + n).min(m) {
+        for j in j0..(j0 + n).min(m) {
+            let code = MiningCode::from_value(batch.mining[i * m + j]);
+            if !matches!(code, MiningCode::PositiveKept | MiningCode::NegativeKept) {
+                continue;
+            }
+            let [r, g, b, _] = code.rgba();
+            let centre = state.to_screen(
+                rect,
+                vec2((j as f32 + 0.5) / m as f32, (i as f32 + 0.5) / m as f32),
+            );
+            painter.circle_filled(centre, radius, Color32::from_rgb(r, g, b));
         }
-        let [r, g, b, _] = code.rgba();
-        let (i, j) = (k / m, k % m);
-        let centre = rect.min + egui::vec2((j as f32 + 0.5) * cell, (i as f32 + 0.5) * cell);
-        ui.painter()
-            .circle_filled(centre, radius, Color32::from_rgb(r, g, b));
     }
 }
 
 /// Thin lines between classes (the batch is sorted by class).
-fn draw_class_boundaries(ui: &egui::Ui, rect: Rect, labels: &[u32]) {
+fn draw_class_boundaries(
+    painter: &egui::Painter,
+    state: &HeatmapState,
+    rect: Rect,
+    labels: &[u32],
+) {
     let m = labels.len();
-    let cell = rect.width() / m as f32;
     let stroke = Stroke::new(1.0, Color32::from_black_alpha(160));
     for k in 1..m {
         if labels[k] != labels[k - 1] {
-            let t = k as f32 * cell;
-            ui.painter().vline(rect.min.x + t, rect.y_range(), stroke);
-            ui.painter().hline(rect.x_range(), rect.min.y + t, stroke);
+            let t = k as f32 / m as f32;
+            let p = state.to_screen(rect, vec2(t, t));
+            if rect.x_range().contains(p.x) {
+                painter.vline(p.x, rect.y_range(), stroke);
+            }
+            if rect.y_range().contains(p.y) {
+                painter.hline(rect.x_range(), p.y, stroke);
+            }
         }
     }
-    ui.painter().rect_stroke(
-        rect,
-        0.0,
-        Stroke::new(1.0, Color32::GRAY),
-        egui::StrokeKind::Outside,
-    );
 }
 
 /// A horizontal colour bar with its end values, or the legend of the mining view.
-pub fn legend(ui: &mut egui::Ui, view: View, batch: &BatchSnapshot, width: f32) {
+pub fn legend(ui: &mut egui::Ui, view: View, (lo, hi): (f32, f32), width: f32) {
     match view {
         View::Mining => {
             ui.horizontal_wrapped(|ui| {
@@ -220,12 +421,13 @@ pub fn legend(ui: &mut egui::Ui, view: View, batch: &BatchSnapshot, width: f32) 
                 }
             });
         }
-        View::Similarity | View::Weights => {
-            let (map, lo, hi) = match view {
-                View::Similarity => (ColorMap::Diverging, -1.0_f32, 1.0_f32),
-                _ => (ColorMap::Sequential, 0.0, batch.max_weight()),
+        View::Similarity | View::Weights | View::PairLoss => {
+            let map = if view == View::Similarity {
+                ColorMap::Diverging
+            } else {
+                ColorMap::Sequential
             };
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 10.0), Sense::hover());
+            let (rect, _) = ui.allocate_exact_size(vec2(width, 10.0), Sense::hover());
             let steps = 64;
             for s in 0..steps {
                 let t = s as f32 / (steps - 1) as f32;
@@ -239,9 +441,16 @@ pub fn legend(ui: &mut egui::Ui, view: View, batch: &BatchSnapshot, width: f32) 
                 );
             }
             ui.horizontal(|ui| {
-                ui.small(format!("{lo:.3}"));
-                ui.add_space((width - 90.0).max(0.0));
-                ui.small(format!("{hi:.3}"));
+                let fmt = |v: f32| {
+                    if v != 0.0 && v.abs() < 1e-2 {
+                        format!("{v:.2e}")
+                    } else {
+                        format!("{v:.3}")
+                    }
+                };
+                ui.small(fmt(lo));
+                ui.add_space((width - 110.0).max(0.0));
+                ui.small(fmt(hi));
             });
         }
     }

@@ -2,6 +2,7 @@
 //! it never calls burn and never blocks (the worker and the t-SNE job run elsewhere).
 
 mod controls;
+mod frames;
 pub mod gpu_heatmap;
 pub mod heatmap;
 mod params;
@@ -10,15 +11,20 @@ pub mod plots;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::app::{AppCommand, AppState, Settings};
+use crate::app::{AppCommand, AppState, RunStatus, Settings};
 use crate::data::Dataset;
+use crate::training::BatchSnapshot;
 use gpu_heatmap::HeatmapRenderer;
 
 /// The eframe application.
 pub struct PairscopeApp {
     state: AppState,
     gpu_heatmaps: bool,
-    heatmaps: heatmap::HeatmapCache,
+    heatmap: heatmap::HeatmapState,
+    frames: frames::FrameStats,
+    software_renderer: bool,
+    /// The batch on the heatmap and when it was taken.
+    shown_batch: Option<(Arc<BatchSnapshot>, Instant)>,
 }
 
 impl PairscopeApp {
@@ -52,21 +58,43 @@ impl PairscopeApp {
                 ctx.request_repaint_after(interval);
             }
         });
-        let gpu_heatmaps = if let Some(render_state) = &cc.wgpu_render_state {
-            HeatmapRenderer::install(render_state);
-            true
-        } else {
-            false
+        let mut gpu_notice = None;
+        let gpu_heatmaps = match &cc.wgpu_render_state {
+            Some(render_state) => match HeatmapRenderer::install(render_state) {
+                Ok(()) => true,
+                Err(why) => {
+                    gpu_notice = Some(format!(
+                        "The GPU heatmap pipeline is unavailable ({why}): heatmaps are colour-mapped on the CPU."
+                    ));
+                    false
+                }
+            },
+            None => false,
         };
+        let mut state = AppState::new(settings, Arc::new(Dataset::digits()), notify);
+        if let Some(text) = gpu_notice {
+            state.notices.push(crate::app::Notice {
+                text,
+                is_error: false,
+            });
+        }
         Self {
-            state: AppState::new(settings, Arc::new(Dataset::digits()), notify),
+            state,
             gpu_heatmaps,
-            heatmaps: heatmap::HeatmapCache::default(),
+            heatmap: heatmap::HeatmapState::default(),
+            frames: frames::FrameStats::default(),
+            software_renderer: software,
+            shown_batch: None,
         }
     }
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The view the batch heatmap shows.
+    pub fn heatmap_view(&self) -> crate::gpu::View {
+        self.heatmap.view
     }
 
     /// Whether heatmaps are drawn by the WGSL pipeline (false: CPU colour map).
@@ -77,6 +105,36 @@ impl PairscopeApp {
     /// Stops the training thread; returns whether it stopped within `timeout`.
     pub fn shutdown(&mut self, timeout: Duration) -> bool {
         self.state.shutdown(timeout)
+    }
+
+    /// The batch the heatmap shows. It is held while the pointer is on the heatmap (so that
+    /// hovered values belong to the batch on screen). On a software adapter (lavapipe,
+    /// llvmpipe) every pass of the pipeline runs on the CPU inside the frame, so while training
+    /// a new batch is taken at most every `max(0.25 s, 3 m² µs)` (≈ 3 s at m = 1024); on a
+    /// hardware adapter, every frame.
+    fn batch_to_show(&mut self, latest: Arc<BatchSnapshot>) -> Arc<BatchSnapshot> {
+        let refresh = match &self.shown_batch {
+            None => true,
+            Some((shown, _)) if shown.id == latest.id => false,
+            Some((shown, _)) if self.heatmap.hovered && shown.step <= latest.step => false,
+            Some((shown, at)) => {
+                let m = latest.m() as f64;
+                let interval = if self.software_renderer {
+                    Duration::from_secs_f64((3.0 * m * m * 1e-6).max(0.25))
+                } else {
+                    Duration::ZERO
+                };
+                at.elapsed() >= interval
+                    || shown.step > latest.step
+                    || self.state.status != RunStatus::Running
+            }
+        };
+        if refresh {
+            self.shown_batch = Some((Arc::clone(&latest), Instant::now()));
+        }
+        self.shown_batch
+            .as_ref()
+            .map_or(latest, |(b, _)| Arc::clone(b))
     }
 
     fn central(&mut self, ui: &mut egui::Ui) {
@@ -111,43 +169,66 @@ impl PairscopeApp {
             cols[2].small("Distances between t-SNE clusters are not meaningful.");
         });
         ui.separator();
-        let Some(batch) = view.batch.clone() else {
+        let Some(latest) = view.batch.clone() else {
+            self.shown_batch = None;
             ui.label("Press Train or Step: the batch's similarities, mined pairs and weights appear here.");
             return;
         };
+        let batch = self.batch_to_show(latest);
+        let classes = {
+            let mut l = batch.labels.clone();
+            l.dedup();
+            l.len()
+        };
         ui.label(format!(
-            "Batch after step {} — m = {} ({} classes), loss {:.4}, {} positive and {} negative pairs kept — {}",
+            "Batch after step {} — m = {} ({classes} classes, sorted by class), loss {:.4}, {} positive and {} negative pairs kept — {}",
             batch.step,
             batch.m(),
-            {
-                let mut l = batch.labels.clone();
-                l.dedup();
-                l.len()
-            },
             batch.loss,
             batch.positive_pairs,
             batch.negative_pairs,
             batch.loss_name,
         ));
-        let col_width = (ui.available_width() - 2.0 * ui.spacing().item_spacing.x) / 3.0;
-        let side = col_width.min(ui.available_height() - 70.0).max(80.0);
         let gpu = self.gpu_heatmaps;
-        let cache = &mut self.heatmaps;
-        ui.columns(3, |cols| {
-            for (col, view) in cols.iter_mut().zip(heatmap::View::ALL) {
-                col.strong(view.title());
-                heatmap::show(col, view, &batch, gpu, cache, side);
-                heatmap::legend(col, view, &batch, side);
-            }
+        let side = (ui.available_height() - 60.0)
+            .min(ui.available_width() * 0.6)
+            .max(80.0);
+        let state = &mut self.heatmap;
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                heatmap::view_switch(ui, state, &batch);
+                heatmap::show(ui, &batch, gpu, state, side);
+                let range = state.range(state.view, &batch, gpu);
+                heatmap::legend(ui, state.view, range, side);
+            });
+            ui.vertical(|ui| {
+                ui.strong(state.view.title());
+                ui.label(state.view.explanation());
+                ui.add_space(6.0);
+                ui.small("Scroll to zoom about the pointer, drag to pan, double-click to reset.");
+                ui.small("Hover a cell for i, j, labels, S_ij, kept or dropped, and w_ij.");
+                ui.add_space(6.0);
+                let pipeline = match (gpu, state.gpu_path) {
+                    (true, true) => "GPU pipeline (shaders/batch.wgsl): S, mining, weights and colours computed on the GPU; hover values read back from it.".to_owned(),
+                    (true, false) => format!(
+                        "This loss has no GPU path ({}): its mining and weights come from the CPU engine; S and the colours are computed on the GPU.",
+                        batch.spec.label()
+                    ),
+                    (false, _) => "GPU rendering unavailable: the heatmap is colour-mapped on the CPU from the engine's numbers.".to_owned(),
+                };
+                ui.small(pipeline);
+                ui.add_space(6.0);
+                egui::CollapsingHeader::new("Debug: frame times")
+                    .default_open(false)
+                    .show(ui, |ui| self.frames.show(ui));
+            });
         });
-        if !gpu {
-            ui.small("GPU rendering unavailable: heatmaps are colour-mapped on the CPU.");
-        }
     }
 }
 
 impl eframe::App for PairscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let started = Instant::now();
         self.state.poll();
         let mut commands: Vec<AppCommand> = Vec::new();
         egui::Panel::top("run-controls").show(ui, |ui| {
@@ -181,6 +262,18 @@ impl eframe::App for PairscopeApp {
         egui::CentralPanel::default().show(ui, |ui| self.central(ui));
         for command in commands {
             self.state.apply(command);
+        }
+        self.frames.record(started);
+        // `PAIRSCOPE_FRAME_STATS=1` prints the frame-time read-out every 10 s (for measurements).
+        if self.frames.due_report(Duration::from_secs(10))
+            && std::env::var("PAIRSCOPE_FRAME_STATS").is_ok_and(|v| v == "1")
+        {
+            let m = self.shown_batch.as_ref().map_or(0, |(b, _)| b.m());
+            let [a, b] = self.frames.lines();
+            eprintln!(
+                "frame stats (m = {m}, step {}): {a}; {b}",
+                self.state.view.step
+            );
         }
     }
 
