@@ -2,6 +2,8 @@
 //! the newest request: a layout that is still being computed when a newer one arrives is
 //! finished (linfa-tsne cannot be interrupted) and then superseded.
 
+pub mod procrustes;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;

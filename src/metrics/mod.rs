@@ -1,8 +1,10 @@
 //! Retrieval metrics on held-out embeddings (GPW.md §4.2). No egui, no burn.
 
 mod cluster;
+mod map_at_r;
 
 pub use cluster::{kmeans_labels, nmi};
+pub use map_at_r::map_at_r;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +16,9 @@ pub struct Retrieval {
     pub recall_at_4: f64,
     pub recall_at_8: f64,
     pub nmi: f64,
+    /// MAP@R ([`map_at_r`]); 0 in data saved before it was measured.
+    #[serde(default)]
+    pub map_at_r: f64,
 }
 
 impl Retrieval {
@@ -34,6 +39,7 @@ impl Retrieval {
             recall_at_4: ks[2],
             recall_at_8: ks[3],
             nmi: nmi(&clusters, labels),
+            map_at_r: map_at_r(&x, d, labels),
         }
     }
 }
