@@ -2,13 +2,16 @@
 //! and emits [`AppCommand`]s; each frame calls [`AppState::poll`] first (drain worker events,
 //! collect finished jobs). No egui here, no burn types either.
 
+pub mod compare;
 mod eval_job;
+pub mod lessons;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use self::compare::CompareRun;
 use self::eval_job::EvalJob;
 use crate::data::Dataset;
 use crate::embedding::{TsneJob, TsneLayout, TsneRequest, TsneSettings};
@@ -16,7 +19,7 @@ use crate::losses::LossSpec;
 use crate::metrics::Retrieval;
 use crate::training::worker::HeldOutEmbedding;
 use crate::training::{
-    BatchSnapshot, Command, EvalPoint, Event, StepStats, TrainConfig, WorkerHandle,
+    BatchSnapshot, Command, EvalPoint, Event, StepStats, TrainConfig, Trainer, WorkerHandle,
 };
 
 /// Imperative requests from the UI.
@@ -33,6 +36,15 @@ pub enum AppCommand {
     /// Replace the configuration; takes effect on the next Reset (loss and learning rate at once).
     SetConfig(TrainConfig),
     SetTsneSettings(TsneSettings),
+    /// Repeat the current batch for the next `k` steps (0 unfreezes).
+    Freeze(u32),
+    /// Batches per second while training (`None`: as fast as possible).
+    SetSpeed(Option<f64>),
+    /// Fork the current run into the current loss (A) and this one (B), trained side by side.
+    StartCompare(LossSpec),
+    StopCompare,
+    /// Load lesson `k` of [`lessons::lessons`] (configuration, text, maybe a comparison).
+    ApplyLesson(usize),
 }
 
 /// Where the run is.
@@ -107,6 +119,18 @@ pub struct AppState {
     tsne: Option<TsneJob>,
     notify: Notify,
     rate_window: (Instant, u64),
+    /// Two losses side by side (compare mode), while active.
+    pub compare: Option<CompareRun>,
+    pending_fork: Option<(
+        LossSpec,
+        crossbeam_channel::Receiver<Result<Vec<Trainer>, String>>,
+    )>,
+    /// A comparison to start as soon as the (new) run is ready (lessons).
+    pending_compare: Option<LossSpec>,
+    /// The lesson whose text is shown, if any.
+    pub lesson: Option<usize>,
+    /// Batches per second while training (`None`: as fast as possible).
+    pub speed: Option<f64>,
 }
 
 impl AppState {
@@ -135,6 +159,11 @@ impl AppState {
             tsne,
             notify,
             rate_window: (Instant::now(), 0),
+            compare: None,
+            pending_fork: None,
+            pending_compare: None,
+            lesson: None,
+            speed: None,
         };
         state.restart_worker();
         state
@@ -145,6 +174,7 @@ impl AppState {
     }
 
     fn restart_worker(&mut self) {
+        self.stop_compare();
         if let Some(mut old) = self.worker.take() {
             old.shutdown(Duration::from_secs(2));
         }
@@ -171,9 +201,43 @@ impl AppState {
             Arc::clone(&self.data),
             Box::new(move || notify()),
         ) {
-            Ok(handle) => self.worker = Some(handle),
+            Ok(handle) => {
+                if self.speed.is_some() {
+                    handle.send(Command::SetSpeed(self.speed));
+                }
+                self.worker = Some(handle);
+            }
             Err(e) => self.fail(format!("training thread could not start: {e}")),
         }
+    }
+
+    fn stop_compare(&mut self) {
+        if let Some(mut c) = self.compare.take() {
+            c.shutdown();
+        }
+        self.pending_fork = None;
+    }
+
+    /// Asks the worker for two forks; the comparison starts when they arrive (see `poll`).
+    fn request_compare(&mut self, other: LossSpec) {
+        if let Err(e) = other.validate() {
+            self.notices.push(Notice {
+                text: e.to_string(),
+                is_error: true,
+            });
+            return;
+        }
+        self.stop_compare();
+        if self.status == RunStatus::Running {
+            self.send(Command::Pause);
+            self.status = RunStatus::Paused;
+        }
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.send(Command::Fork {
+            losses: vec![self.active_config.loss.clone(), other.clone()],
+            reply: tx,
+        });
+        self.pending_fork = Some((other, rx));
     }
 
     fn fail(&mut self, text: String) {
@@ -191,7 +255,52 @@ impl AppState {
     }
 
     pub fn apply(&mut self, command: AppCommand) {
+        if let Some(compare) = &mut self.compare {
+            match command {
+                AppCommand::StartTraining => {
+                    compare.send(&Command::Play);
+                    compare.status = RunStatus::Running;
+                    return;
+                }
+                AppCommand::Pause => {
+                    compare.send(&Command::Pause);
+                    compare.status = RunStatus::Paused;
+                    return;
+                }
+                AppCommand::StepBatch => {
+                    if compare.status != RunStatus::Running {
+                        compare.send(&Command::Step);
+                    }
+                    return;
+                }
+                AppCommand::Freeze(k) => {
+                    compare.send(&Command::Freeze(k));
+                    return;
+                }
+                AppCommand::SetSpeed(s) => {
+                    self.speed = s;
+                    compare.send(&Command::SetSpeed(s));
+                    return;
+                }
+                _ => {}
+            }
+        }
         match command {
+            AppCommand::Freeze(k) => self.send(Command::Freeze(k)),
+            AppCommand::SetSpeed(s) => {
+                self.speed = s;
+                self.send(Command::SetSpeed(s));
+            }
+            AppCommand::StartCompare(other) => self.request_compare(other),
+            AppCommand::StopCompare => self.stop_compare(),
+            AppCommand::ApplyLesson(k) => {
+                if let Some(lesson) = lessons::lessons().into_iter().nth(k) {
+                    self.settings.config = lesson.config;
+                    self.lesson = Some(k);
+                    self.restart_worker();
+                    self.pending_compare = lesson.compare_with;
+                }
+            }
             AppCommand::StartTraining => {
                 if matches!(self.status, RunStatus::Paused | RunStatus::Starting) {
                     self.send(Command::Play);
@@ -275,12 +384,45 @@ impl AppState {
                 }),
             }
         }
+        self.poll_compare();
         let (since, at_step) = self.rate_window;
         let elapsed = since.elapsed().as_secs_f64();
         if self.status == RunStatus::Running && elapsed >= 1.0 {
             self.view.steps_per_second = (self.view.step.saturating_sub(at_step)) as f64 / elapsed;
             self.rate_window = (Instant::now(), self.view.step);
         }
+    }
+
+    fn poll_compare(&mut self) {
+        if self.pending_compare.is_some() && self.status == RunStatus::Paused {
+            if let Some(other) = self.pending_compare.take() {
+                self.request_compare(other);
+            }
+        }
+        if let Some((_, rx)) = &self.pending_fork
+            && let Ok(result) = rx.try_recv()
+        {
+            self.pending_fork = None;
+            let backend = (
+                self.view.backend_name.clone(),
+                self.view.backend_reason.clone(),
+            );
+            match result.and_then(|forks| CompareRun::start(forks, backend, &self.notify)) {
+                Ok(run) => self.compare = Some(run),
+                Err(e) => self.notices.push(Notice {
+                    text: format!("compare: {e}"),
+                    is_error: true,
+                }),
+            }
+        }
+        if let Some(c) = &mut self.compare {
+            c.poll();
+        }
+    }
+
+    /// Whether a comparison is being prepared (forks requested, not yet arrived).
+    pub fn compare_pending(&self) -> bool {
+        self.pending_fork.is_some() || self.pending_compare.is_some()
     }
 
     pub fn tsne_busy(&self) -> bool {
@@ -360,6 +502,7 @@ impl AppState {
 
     /// Stops the worker (on exit). Returns whether it stopped within `timeout`.
     pub fn shutdown(&mut self, timeout: Duration) -> bool {
+        self.stop_compare();
         self.worker.take().is_none_or(|mut w| w.shutdown(timeout))
     }
 }

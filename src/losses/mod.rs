@@ -11,6 +11,7 @@
 pub mod case;
 mod compose;
 mod error;
+pub mod explain;
 mod geometry;
 mod mining;
 mod numeric;

@@ -60,7 +60,17 @@ pub struct BatchSnapshot {
     pub spec: LossSpec,
     /// Unreduced per-pair loss term, for losses that have one.
     pub pair_loss: Option<Vec<f32>>,
+    /// `[m, d]` embeddings of the same rows right after the update (batches up to
+    /// [`AFTER_MAX_M`]).
+    pub after_embeddings: Option<Vec<f32>>,
+    /// This batch repeats the previous one (freeze).
+    pub frozen: bool,
+    /// The learning rate of the update.
+    pub learning_rate: f64,
 }
+
+/// Largest batch whose after-update embeddings are recorded.
+pub const AFTER_MAX_M: usize = 1024;
 
 impl BatchSnapshot {
     pub fn m(&self) -> usize {
@@ -106,6 +116,9 @@ pub struct Trainer {
     model: EmbeddingNet,
     optim: ModuleOptimizer,
     step: u64,
+    /// Rows of the last batch, and how many more steps repeat them (freeze).
+    last_rows: Option<Vec<usize>>,
+    frozen_left: u32,
 }
 
 impl Trainer {
@@ -147,6 +160,38 @@ impl Trainer {
             device,
             model,
             step: 0,
+            last_rows: None,
+            frozen_left: 0,
+        })
+    }
+
+    /// The next `k` steps repeat the last batch (watch one batch being pulled and pushed);
+    /// before any batch, the first batch is then repeated. `0` unfreezes.
+    pub fn freeze(&mut self, k: u32) {
+        self.frozen_left = k;
+    }
+
+    pub fn frozen_left(&self) -> u32 {
+        self.frozen_left
+    }
+
+    /// A copy of this run — same weights, same step, the same batches to come — with a fresh
+    /// Adam state and `loss`: the two sides of the compare mode start from such forks.
+    pub fn fork(&self, loss: LossSpec) -> Result<Trainer, TrainError> {
+        let mut config = self.config.clone();
+        config.loss = with_embedding_dim(loss, config.embedding_dim);
+        config.validate().map_err(TrainError::Config)?;
+        Ok(Self {
+            optim: AdamConfig::new().with_epsilon(1e-8).init(),
+            config,
+            data: Arc::clone(&self.data),
+            split: self.split.clone(),
+            sampler: self.sampler.clone(),
+            device: self.device.clone(),
+            model: self.model.clone(),
+            step: self.step,
+            last_rows: self.last_rows.clone(),
+            frozen_left: self.frozen_left,
         })
     }
 
@@ -191,8 +236,14 @@ impl Trainer {
 
     /// Trains one mini-batch and returns what it looked like before the update.
     pub fn step(&mut self) -> Result<BatchSnapshot, TrainError> {
-        let batch = self.sampler.next_batch();
-        let rows = batch.rows;
+        let (rows, frozen) = match (&self.last_rows, self.frozen_left) {
+            (Some(rows), left) if left > 0 => {
+                self.frozen_left -= 1;
+                (rows.clone(), true)
+            }
+            _ => (self.sampler.next_batch().rows, false),
+        };
+        self.last_rows = Some(rows.clone());
         let labels = self.data.gather_labels(&rows);
         let m = rows.len();
         let d = self.config.embedding_dim;
@@ -232,8 +283,17 @@ impl Trainer {
             .optim
             .step(self.config.learning_rate, self.model.clone(), grads);
         self.step += 1;
+        // The same samples after the update: the "update" stage shows how S moved.
+        let after_embeddings = if m <= AFTER_MAX_M {
+            Some(self.embed(&rows)?)
+        } else {
+            None
+        };
 
         Ok(BatchSnapshot {
+            after_embeddings,
+            frozen,
+            learning_rate: self.config.learning_rate,
             id: NEXT_BATCH_ID.fetch_add(1, Ordering::Relaxed),
             step: self.step,
             mining: mining_codes(&out, &labels),

@@ -21,7 +21,7 @@ use crate::losses::LossSpec;
 use crate::metrics::Retrieval;
 
 /// What the UI asks the worker to do.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Command {
     /// Train continuously.
     Play,
@@ -30,6 +30,15 @@ pub enum Command {
     Step,
     SetLoss(LossSpec),
     SetLearningRate(f64),
+    /// Repeat the last batch for the next `k` steps (0 unfreezes).
+    Freeze(u32),
+    /// While playing, train at most this many batches per second (`None`: as fast as possible).
+    SetSpeed(Option<f64>),
+    /// Reply with one fork of the current run per loss (same weights, same batches to come).
+    Fork {
+        losses: Vec<LossSpec>,
+        reply: Sender<Result<Vec<Trainer>, String>>,
+    },
     /// Finish now; the thread exits.
     Shutdown,
 }
@@ -82,7 +91,18 @@ pub struct WorkerHandle {
 /// How the worker tells the UI that something changed (e.g. `egui::Context::request_repaint`).
 pub type Notify = Box<dyn Fn() + Send + 'static>;
 
+/// What a worker starts from.
+enum Start {
+    Fresh(TrainConfig),
+    Fork {
+        trainer: Box<Trainer>,
+        backend_name: String,
+        backend_reason: String,
+    },
+}
+
 struct Worker {
+    start: parking_lot::Mutex<Option<Start>>,
     config: TrainConfig,
     data: Arc<Dataset>,
     commands: Receiver<Command>,
@@ -95,11 +115,42 @@ struct Worker {
 impl WorkerHandle {
     /// Starts a worker thread named `pairscope-train` for `config` on `data`.
     pub fn spawn(config: TrainConfig, data: Arc<Dataset>, notify: Notify) -> std::io::Result<Self> {
+        Self::spawn_start(Start::Fresh(config.clone()), config, data, notify)
+    }
+
+    /// A worker that continues `trainer` (a [`Trainer::fork`]), paused.
+    pub fn spawn_fork(
+        trainer: Trainer,
+        backend_name: String,
+        backend_reason: String,
+        notify: Notify,
+    ) -> std::io::Result<Self> {
+        let config = trainer.config().clone();
+        let data = Arc::clone(trainer.data());
+        Self::spawn_start(
+            Start::Fork {
+                trainer: Box::new(trainer),
+                backend_name,
+                backend_reason,
+            },
+            config,
+            data,
+            notify,
+        )
+    }
+
+    fn spawn_start(
+        start: Start,
+        config: TrainConfig,
+        data: Arc<Dataset>,
+        notify: Notify,
+    ) -> std::io::Result<Self> {
         let (command_tx, command_rx) = bounded(64);
         let (event_tx, event_rx) = bounded(4096);
         let latest_batch = Arc::new(Mutex::new(None));
         let stop = Arc::new(AtomicBool::new(false));
         let worker = Worker {
+            start: parking_lot::Mutex::new(Some(start)),
             config,
             data,
             commands: command_rx,
@@ -212,17 +263,32 @@ impl Worker {
     }
 
     fn run_inner(&self) -> Result<(), String> {
-        let backend: Backend = select(self.config.backend);
-        let mut trainer = Trainer::new(self.config.clone(), Arc::clone(&self.data), &backend)
-            .map_err(|e| e.to_string())?;
+        let start = self
+            .start
+            .lock()
+            .take()
+            .ok_or("the worker was started twice")?;
+        let (mut trainer, backend_name, backend_reason) = match start {
+            Start::Fresh(config) => {
+                let backend: Backend = select(config.backend);
+                let trainer = Trainer::new(config, Arc::clone(&self.data), &backend)
+                    .map_err(|e| e.to_string())?;
+                (trainer, backend.name, backend.reason)
+            }
+            Start::Fork {
+                trainer,
+                backend_name,
+                backend_reason,
+            } => (*trainer, backend_name, backend_reason),
+        };
         if self.stopping() {
             return Ok(());
         }
         let untrained = trainer.evaluate().map_err(|e| e.to_string())?;
         let raw_baseline = trainer.raw_baseline();
         self.emit(Event::Started {
-            backend_name: backend.name.clone(),
-            backend_reason: backend.reason.clone(),
+            backend_name: backend_name.clone(),
+            backend_reason: backend_reason.clone(),
             raw_baseline,
             untrained,
         });
@@ -230,12 +296,28 @@ impl Worker {
 
         let mut running = false;
         let mut pending_steps = 0_u32;
+        let mut speed: Option<f64> = None;
+        let mut next_at = Instant::now();
         loop {
             if self.stopping() {
                 return Ok(());
             }
             let busy = running || pending_steps > 0;
-            let command = if busy {
+            // Slow motion: while playing at a set speed, wait for the next batch's time slot
+            // (still answering commands).
+            let wait = (running && pending_steps == 0)
+                .then(|| next_at.saturating_duration_since(Instant::now()))
+                .filter(|d| !d.is_zero());
+            let command = if let Some(wait) = wait {
+                match self
+                    .commands
+                    .recv_timeout(wait.min(Duration::from_millis(50)))
+                {
+                    Ok(c) => Some(c),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                }
+            } else if busy {
                 match self.commands.try_recv() {
                     Ok(c) => Some(c),
                     Err(TryRecvError::Empty) => None,
@@ -280,10 +362,28 @@ impl Worker {
                         self.emit(Event::Failed(e.to_string()));
                     }
                 }
+                Some(Command::Freeze(k)) => trainer.freeze(k),
+                Some(Command::SetSpeed(s)) => {
+                    speed = s.filter(|v| v.is_finite() && *v > 0.0);
+                    next_at = Instant::now();
+                }
+                Some(Command::Fork { losses, reply }) => {
+                    let forks: Result<Vec<Trainer>, String> = losses
+                        .into_iter()
+                        .map(|l| trainer.fork(l).map_err(|e| e.to_string()))
+                        .collect();
+                    let _ = reply.try_send(forks);
+                }
                 None => {}
             }
             if !(running || pending_steps > 0) {
                 continue;
+            }
+            if pending_steps == 0 && Instant::now() < next_at {
+                continue;
+            }
+            if let Some(bps) = speed {
+                next_at = Instant::now() + Duration::from_secs_f64(1.0 / bps);
             }
             match trainer.step() {
                 Ok(batch) => {

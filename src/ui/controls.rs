@@ -9,11 +9,17 @@ use crate::training::BackendChoice;
 use super::params;
 
 /// Train / Pause / Step / Reset and the run's vital signs.
-pub fn top_bar(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppCommand>) {
+pub fn top_bar(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    teach: &mut bool,
+    commands: &mut Vec<AppCommand>,
+) {
     ui.horizontal(|ui| {
         ui.heading("pairscope");
         ui.separator();
-        let status = state.status;
+        // In compare mode the buttons drive both sides together.
+        let status = state.compare.as_ref().map_or(state.status, |c| c.status);
         if ui
             .add_enabled(
                 matches!(status, RunStatus::Paused),
@@ -44,6 +50,8 @@ pub fn top_bar(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppComman
         {
             commands.push(AppCommand::Reset);
         }
+        ui.toggle_value(teach, "Teach")
+            .on_hover_text("step through one batch stage by stage, inspect any pair");
         if state.reset_pending() {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
@@ -134,6 +142,8 @@ pub fn settings_panel(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Ap
         ui.separator();
         ui.strong("Loss = mining × weighting (applies now)");
         loss_editor(ui, &config.loss, commands);
+        ui.separator();
+        compare_and_lessons(ui, state, commands);
     });
     if config != state.settings.config {
         // The loss and learning rate went out as their own commands above.
@@ -276,4 +286,51 @@ fn apply_edit<T>(result: Result<T, String>, build: impl FnOnce(T) -> LossSpec) -
         .map(build)
         .map_err(|e| log::warn!("parameter edit rejected: {e}"))
         .ok()
+}
+
+/// Compare two losses from the same weights, and the ready-made lessons.
+fn compare_and_lessons(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppCommand>) {
+    ui.strong("Compare");
+    if state.compare.is_some() {
+        if ui.button("Stop compare").clicked() {
+            commands.push(AppCommand::StopCompare);
+        }
+    } else if state.compare_pending() {
+        ui.label("forking the run…");
+    } else {
+        let id = egui::Id::unique("compare-with");
+        let mut pick: usize = ui.data(|d| d.get_temp(id)).unwrap_or(1);
+        let presets = Loss::presets();
+        let name = |k: usize| presets.get(k).map_or("", |l| l.name());
+        egui::ComboBox::from_label("against")
+            .selected_text(name(pick))
+            .show_ui(ui, |ui| {
+                for k in 0..presets.len() {
+                    ui.selectable_value(&mut pick, k, name(k));
+                }
+            });
+        ui.data_mut(|d| d.insert_temp(id, pick));
+        let ready = state.status == RunStatus::Paused || state.status == RunStatus::Running;
+        if ui
+            .add_enabled(ready, egui::Button::new("Compare"))
+            .on_hover_text(
+                "fork the run here: the current loss (A) and the chosen one (B) train side by side \
+                 from the same weights on the same batches",
+            )
+            .clicked()
+            && let Some(loss) = presets.get(pick)
+        {
+            commands.push(AppCommand::StartCompare(LossSpec::new(loss.clone())));
+        }
+    }
+    ui.separator();
+    ui.strong("Lessons");
+    for (k, lesson) in crate::app::lessons::lessons().iter().enumerate() {
+        if ui
+            .selectable_label(state.lesson == Some(k), lesson.title)
+            .clicked()
+        {
+            commands.push(AppCommand::ApplyLesson(k));
+        }
+    }
 }

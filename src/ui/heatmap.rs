@@ -13,8 +13,6 @@ use crate::gpu::colormap::{self, ColorMap, MiningCode};
 use crate::gpu::{GpuPlan, View};
 use crate::training::BatchSnapshot;
 
-/// Panel id of the batch heatmap in the renderer's resources.
-const PANEL: u64 = 0;
 /// Largest zoom: at least this many cells stay visible per side.
 const MIN_VISIBLE_CELLS: f32 = 4.0;
 
@@ -32,6 +30,10 @@ pub struct HeatmapState {
     feedback: Arc<Mutex<GpuFeedback>>,
     /// The pointer was on the heatmap in the last frame (the shown batch is then held).
     pub hovered: bool,
+    /// The cell clicked in the last frame, until taken.
+    pub clicked: Option<(usize, usize)>,
+    /// Panel id in the renderer's resources (one GPU buffer set per panel).
+    panel: u64,
 }
 
 impl Default for HeatmapState {
@@ -45,6 +47,8 @@ impl Default for HeatmapState {
             texture: None,
             feedback: Arc::default(),
             hovered: false,
+            clicked: None,
+            panel: 0,
         }
     }
 }
@@ -59,6 +63,14 @@ struct CellValues {
 }
 
 impl HeatmapState {
+    /// A heatmap with its own GPU buffers (panel ids must differ between heatmaps on screen).
+    pub fn with_panel(panel: u64) -> Self {
+        Self {
+            panel,
+            ..Self::default()
+        }
+    }
+
     pub fn reset_zoom(&mut self) {
         self.lo = Vec2::ZERO;
         self.span = 1.0;
@@ -250,7 +262,7 @@ pub fn show(
         ui.painter().add(egui_wgpu::Callback::new_paint_callback(
             rect,
             HeatmapCallback {
-                panel: PANEL,
+                panel: state.panel,
                 data,
                 view,
                 window,
@@ -301,6 +313,11 @@ pub fn show(
         );
     }
 
+    if response.clicked()
+        && let Some(cell) = hovered
+    {
+        state.clicked = Some(cell);
+    }
     let (i, j) = hovered?;
     let k = i * m + j;
     let text = match state.cell_values(batch, k, gpu, has_pair_loss(batch)) {

@@ -1,12 +1,14 @@
 //! The egui front end. It reads [`AppState`], draws, and turns clicks into [`AppCommand`]s;
 //! it never calls burn and never blocks (the worker and the t-SNE job run elsewhere).
 
+mod compare;
 mod controls;
 mod frames;
 pub mod gpu_heatmap;
 pub mod heatmap;
 mod params;
 pub mod plots;
+pub mod teach;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +25,8 @@ pub struct PairscopeApp {
     heatmap: heatmap::HeatmapState,
     frames: frames::FrameStats,
     software_renderer: bool,
+    teach: teach::TeachState,
+    compare: compare::CompareState,
     /// The batch on the heatmap and when it was taken.
     shown_batch: Option<(Arc<BatchSnapshot>, Instant)>,
 }
@@ -84,12 +88,23 @@ impl PairscopeApp {
             heatmap: heatmap::HeatmapState::default(),
             frames: frames::FrameStats::default(),
             software_renderer: software,
+            teach: teach::TeachState::default(),
+            compare: compare::CompareState::default(),
             shown_batch: None,
         }
     }
 
+    pub fn state_mut(&mut self) -> &mut AppState {
+        &mut self.state
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The teaching mode's state (stage, selected pair, …).
+    pub fn teach(&mut self) -> &mut teach::TeachState {
+        &mut self.teach
     }
 
     /// The view the batch heatmap shows.
@@ -137,7 +152,7 @@ impl PairscopeApp {
             .map_or(latest, |(b, _)| Arc::clone(b))
     }
 
-    fn central(&mut self, ui: &mut egui::Ui) {
+    fn central(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
         let view = &self.state.view;
         let link = egui::Id::unique("step-axis");
         let avail = ui.available_size();
@@ -169,6 +184,22 @@ impl PairscopeApp {
             cols[2].small("Distances between t-SNE clusters are not meaningful.");
         });
         ui.separator();
+        if let Some(run) = &self.state.compare {
+            compare::panel(ui, run, self.gpu_heatmaps, &mut self.compare);
+            return;
+        }
+        if self.teach.enabled {
+            let batch = view.batch.clone();
+            teach::panel(
+                ui,
+                &self.state,
+                batch.as_ref(),
+                self.gpu_heatmaps,
+                &mut self.teach,
+                commands,
+            );
+            return;
+        }
         let Some(latest) = view.batch.clone() else {
             self.shown_batch = None;
             ui.label("Press Train or Step: the batch's similarities, mined pairs and weights appear here.");
@@ -232,7 +263,7 @@ impl eframe::App for PairscopeApp {
         self.state.poll();
         let mut commands: Vec<AppCommand> = Vec::new();
         egui::Panel::top("run-controls").show(ui, |ui| {
-            controls::top_bar(ui, &self.state, &mut commands);
+            controls::top_bar(ui, &self.state, &mut self.teach.enabled, &mut commands);
         });
         if !self.state.notices.is_empty() {
             egui::Panel::bottom("notices").show(ui, |ui| {
@@ -259,7 +290,25 @@ impl eframe::App for PairscopeApp {
             .show(ui, |ui| {
                 controls::settings_panel(ui, &self.state, &mut commands);
             });
-        egui::CentralPanel::default().show(ui, |ui| self.central(ui));
+        if let Some(k) = self.state.lesson {
+            let mut close = false;
+            if let Some(lesson) = crate::app::lessons::lessons().get(k) {
+                egui::Panel::right("lesson")
+                    .default_size(280.0)
+                    .show(ui, |ui| {
+                        ui.heading(lesson.title);
+                        ui.label(lesson.text);
+                        close = ui.button("Close lesson").clicked();
+                    });
+            }
+            if close {
+                self.state.lesson = None;
+            }
+        }
+        let ctx = ui.ctx().clone();
+        teach::keyboard(&ctx, &self.state, &mut self.teach, &mut commands);
+        teach::help_window(&ctx, &mut self.teach);
+        egui::CentralPanel::default().show(ui, |ui| self.central(ui, &mut commands));
         for command in commands {
             self.state.apply(command);
         }

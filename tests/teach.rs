@@ -1,0 +1,194 @@
+//! Teaching mode, pair inspector, freeze and compare, driven through the app by labels
+//! (egui_kittest) and through the trainer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use pairscope::app::{AppCommand, RunStatus, Settings};
+use pairscope::data::Dataset;
+use pairscope::losses::{self, Loss, LossSpec};
+use pairscope::training::{Backend, BackendChoice, TrainConfig, Trainer};
+use pairscope::ui::PairscopeApp;
+use pairscope::ui::teach::Stage;
+
+fn config() -> TrainConfig {
+    TrainConfig {
+        backend: BackendChoice::Cpu,
+        eval_every: 1_000,
+        tsne_every: 1_000_000,
+        ..TrainConfig::default()
+    }
+}
+
+fn harness() -> Harness<'static, PairscopeApp> {
+    let settings = Settings {
+        config: config(),
+        ..Settings::default()
+    };
+    Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_eframe(move |cc| PairscopeApp::with_settings(cc, settings))
+}
+
+fn step_until(
+    h: &mut Harness<'static, PairscopeApp>,
+    what: &str,
+    pred: impl Fn(&mut PairscopeApp) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !pred(h.state_mut()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+}
+
+#[test]
+fn stepping_through_the_six_stages_of_a_batch() {
+    let mut h = harness();
+    step_until(&mut h, "the worker to start", |a| {
+        a.state().status == RunStatus::Paused
+    });
+    h.get_by_label("Teach").click();
+    h.step();
+    h.get_by_label("Step").click();
+    step_until(&mut h, "one batch", |a| a.state().view.step == 1);
+    h.step();
+    assert_eq!(h.state_mut().teach().stage, Stage::Sample);
+    h.get_by_label_contains("Stage 1 of 6: sample");
+    for stage in &Stage::ALL[1..] {
+        h.get_by_label("Stage").click();
+        h.step();
+        h.step();
+        assert_eq!(h.state_mut().teach().stage, *stage);
+        h.get_by_label_contains(&format!("Stage {} of 6: {}", stage.number(), stage.name()));
+    }
+    // The last stage is the update: ΔS of the same samples after the step.
+    h.get_by_label_contains("ΔS = S after − S before");
+    // Past the update, Stage trains the next batch and starts again at the first stage.
+    h.get_by_label("Stage").click();
+    step_until(&mut h, "the next batch", |a| a.state().view.step == 2);
+    assert_eq!(h.state_mut().teach().stage, Stage::Sample);
+}
+
+#[test]
+fn the_inspector_shows_the_engine_numbers_of_a_pair() {
+    let mut h = harness();
+    step_until(&mut h, "the worker to start", |a| {
+        a.state().status == RunStatus::Paused
+    });
+    h.get_by_label("Teach").click();
+    h.get_by_label("Step").click();
+    step_until(&mut h, "one batch", |a| a.state().view.step == 1);
+    let batch = h.state().state().view.batch.clone().expect("a batch");
+    // The engine on this batch's S: pick the kept negative pair with the largest weight.
+    let m = batch.m();
+    let sim: Vec<f64> = batch.similarity.iter().map(|&s| f64::from(s)).collect();
+    let labels: Vec<i64> = batch.labels.iter().map(|&y| i64::from(y)).collect();
+    let out = losses::evaluate(&batch.spec, &sim, &labels).expect("valid batch");
+    let &[i, j] = out
+        .negative_pairs
+        .iter()
+        .max_by(|a, b| {
+            out.weights[a[0] * m + a[1]]
+                .abs()
+                .total_cmp(&out.weights[b[0] * m + b[1]].abs())
+        })
+        .expect("a kept negative pair");
+    let b = Arc::clone(&batch);
+    h.state_mut().teach().select(&b, i, j);
+    h.step();
+    let report = h.state_mut().teach().report(&b).expect("a report");
+    let g = out.weights[i * m + j];
+    assert!(
+        (report.weight - g).abs() <= 1e-6 * g.abs().max(1e-6),
+        "{} vs {g}",
+        report.weight
+    );
+    assert!((report.similarity - sim[i * m + j]).abs() < 1e-12);
+    assert!(
+        report.why.starts_with("negative kept: S = "),
+        "{}",
+        report.why
+    );
+    // …and the panel shows them.
+    h.get_by_label(&format!("S_ij = {:.4}", sim[i * m + j]));
+    h.get_by_label(&format!("w_ij = {:.4e}", g.abs()));
+    h.get_by_label_contains("negative kept: S = ");
+}
+
+fn trainer() -> Trainer {
+    Trainer::new(config(), Arc::new(Dataset::digits()), &Backend::cpu("test")).expect("valid")
+}
+
+#[test]
+fn freeze_repeats_the_same_batch_indices() {
+    let mut t = trainer();
+    let first = t.step().expect("step").rows;
+    t.freeze(2);
+    let again = t.step().expect("step");
+    assert!(again.frozen);
+    assert_eq!(again.rows, first);
+    assert_eq!(t.step().expect("step").rows, first);
+    let next = t.step().expect("step");
+    assert!(!next.frozen);
+    assert_ne!(next.rows, first);
+}
+
+#[test]
+fn compare_starts_both_runs_from_identical_weights() {
+    let mut t = trainer();
+    for _ in 0..3 {
+        t.step().expect("step");
+    }
+    let contrastive = LossSpec::new(Loss::Contrastive(Default::default()));
+    let mut a = t.fork(t.config().loss.clone()).expect("fork");
+    let mut b = t.fork(contrastive).expect("fork");
+    let (sa, sb) = (a.step().expect("step"), b.step().expect("step"));
+    assert_eq!(sa.step, 4);
+    assert_eq!(sa.rows, sb.rows, "the same batch");
+    assert_eq!(sa.embeddings, sb.embeddings, "the same weights");
+    assert_ne!(sa.weights, sb.weights, "different losses");
+    // After one update with different losses, the models differ.
+    assert_ne!(
+        a.step().expect("step").embeddings,
+        b.step().expect("step").embeddings
+    );
+}
+
+#[test]
+fn compare_mode_runs_two_sides_in_step() {
+    let mut h = harness();
+    step_until(&mut h, "the worker to start", |a| {
+        a.state().status == RunStatus::Paused
+    });
+    h.state_mut()
+        .state_mut()
+        .apply(AppCommand::StartCompare(LossSpec::new(Loss::Contrastive(
+            Default::default(),
+        ))));
+    step_until(&mut h, "both sides to start", |a| {
+        a.state()
+            .compare
+            .as_ref()
+            .is_some_and(|c| c.sides.iter().all(|s| s.started))
+    });
+    h.get_by_label("Step").click();
+    step_until(&mut h, "both sides to train one batch", |a| {
+        a.state()
+            .compare
+            .as_ref()
+            .is_some_and(|c| c.in_sync() && c.sides[0].step == 1)
+    });
+    let c = h.state().state().compare.as_ref().expect("compare");
+    let (x, y) = (
+        c.sides[0].batch.clone().expect("A"),
+        c.sides[1].batch.clone().expect("B"),
+    );
+    assert_eq!(x.rows, y.rows);
+    assert_eq!(x.embeddings, y.embeddings);
+    h.step();
+    h.get_by_label_contains("kept by both:");
+}
