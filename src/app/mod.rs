@@ -45,6 +45,8 @@ pub enum AppCommand {
     StopCompare,
     /// Load lesson `k` of [`lessons::lessons`] (configuration, text, maybe a comparison).
     ApplyLesson(usize),
+    /// Stop waiting for the t-SNE layout being computed (it is discarded).
+    CancelTsne,
 }
 
 /// Where the run is.
@@ -96,13 +98,21 @@ pub struct RunView {
     pub raw_baseline: Option<Retrieval>,
     pub untrained: Option<EvalPoint>,
     pub batch: Option<Arc<BatchSnapshot>>,
-    pub tsne: Option<TsneLayout>,
+    /// The newest layout (aligned to the one before it).
+    pub tsne: Option<Arc<TsneLayout>>,
+    /// Every layout of the run, aligned in turn (the timeline), at most [`TSNE_HISTORY`].
+    pub tsne_history: Vec<Arc<TsneLayout>>,
     pub tsne_pending_step: Option<u64>,
+    /// The newest held-out embeddings (the raw 2-D / 3-D view).
+    pub held_out: Option<Arc<HeldOutEmbedding>>,
     /// Training steps per second over the last second of training.
     pub steps_per_second: f64,
 }
 
 pub type Notify = Arc<dyn Fn() + Send + Sync>;
+
+/// Layouts kept for the t-SNE timeline.
+pub const TSNE_HISTORY: usize = 200;
 
 pub struct AppState {
     pub settings: Settings,
@@ -202,6 +212,9 @@ impl AppState {
             Box::new(move || notify()),
         ) {
             Ok(handle) => {
+                if self.settings.tsne.on_training {
+                    handle.send(Command::SetTsneOnTraining(true));
+                }
                 if self.speed.is_some() {
                     handle.send(Command::SetSpeed(self.speed));
                 }
@@ -292,6 +305,12 @@ impl AppState {
                 self.send(Command::SetSpeed(s));
             }
             AppCommand::StartCompare(other) => self.request_compare(other),
+            AppCommand::CancelTsne => {
+                if let Some(job) = &self.tsne {
+                    job.cancel();
+                }
+                self.view.tsne_pending_step = None;
+            }
             AppCommand::StopCompare => self.stop_compare(),
             AppCommand::ApplyLesson(k) => {
                 if let Some(lesson) = lessons::lessons().into_iter().nth(k) {
@@ -337,7 +356,12 @@ impl AppState {
                 self.send(Command::SetLearningRate(lr));
             }
             AppCommand::SetConfig(config) => self.settings.config = config,
-            AppCommand::SetTsneSettings(s) => self.settings.tsne = s,
+            AppCommand::SetTsneSettings(s) => {
+                if s.on_training != self.settings.tsne.on_training {
+                    self.send(Command::SetTsneOnTraining(s.on_training));
+                }
+                self.settings.tsne = s;
+            }
         }
     }
 
@@ -373,8 +397,25 @@ impl AppState {
         {
             match result {
                 // A layout from before the last Reset belongs to another run.
-                Ok(layout) if self.view.tsne_pending_step.is_some() => {
+                Ok(mut layout) if self.view.tsne_pending_step.is_some() => {
                     self.view.tsne_pending_step = None;
+                    // Procrustes: rotate / reflect / scale onto the previous layout of the same
+                    // point set, so that clusters do not jump between refreshes.
+                    if let Some(prev) = &self.view.tsne
+                        && prev.on_training == layout.on_training
+                    {
+                        layout.xy = crate::embedding::procrustes::align_subset(
+                            &prev.rows,
+                            &prev.xy,
+                            &layout.rows,
+                            &layout.xy,
+                        );
+                    }
+                    let layout = Arc::new(layout);
+                    if self.view.tsne_history.len() >= TSNE_HISTORY {
+                        self.view.tsne_history.remove(0);
+                    }
+                    self.view.tsne_history.push(Arc::clone(&layout));
                     self.view.tsne = Some(layout);
                 }
                 Ok(_) => {}
@@ -425,6 +466,11 @@ impl AppState {
         self.pending_fork.is_some() || self.pending_compare.is_some()
     }
 
+    /// Start time and point count of the t-SNE layout being computed, if any.
+    pub fn tsne_running(&self) -> Option<(Instant, usize)> {
+        self.tsne.as_ref().and_then(TsneJob::running)
+    }
+
     pub fn tsne_busy(&self) -> bool {
         self.tsne.as_ref().is_some_and(TsneJob::is_busy)
     }
@@ -451,8 +497,12 @@ impl AppState {
                 self.view.history.push(stats);
             }
             Event::HeldOutEmbedded(held_out) => {
+                if held_out.eval {
+                    self.view.held_out = Some(Arc::clone(&held_out));
+                }
                 // The step-0 point comes with `Started`.
-                if held_out.step > 0
+                if held_out.eval
+                    && held_out.step > 0
                     && let Some(eval) = &self.eval
                     && !eval.request(Arc::clone(&held_out), self.active_config.seed)
                 {
@@ -495,6 +545,7 @@ impl AppState {
                 points: held_out.embeddings.clone(),
                 d: held_out.d,
                 labels: held_out.labels.clone(),
+                rows: held_out.rows.clone(),
                 settings: self.settings.tsne,
             });
         }

@@ -24,6 +24,9 @@ pub struct TsneSettings {
     pub seed: u64,
     /// At most this many points (evenly subsampled).
     pub max_points: usize,
+    /// Lay out the training rows instead of the held-out rows.
+    #[serde(default)]
+    pub on_training: bool,
 }
 
 impl Default for TsneSettings {
@@ -33,6 +36,7 @@ impl Default for TsneSettings {
             iterations: 750,
             seed: 0,
             max_points: 1000,
+            on_training: false,
         }
     }
 }
@@ -45,6 +49,8 @@ pub struct TsneRequest {
     pub points: Vec<f32>,
     pub d: usize,
     pub labels: Vec<u32>,
+    /// Data set rows of the points, ascending (alignment between layouts, thumbnails).
+    pub rows: Vec<usize>,
     pub settings: TsneSettings,
 }
 
@@ -55,6 +61,10 @@ pub struct TsneLayout {
     /// `[n, 2]`
     pub xy: Vec<[f64; 2]>,
     pub labels: Vec<u32>,
+    /// Data set row of each point, ascending.
+    pub rows: Vec<usize>,
+    /// Laid out from the training rows (else the held-out rows).
+    pub on_training: bool,
     /// Points left out by the cap (0 when every point is drawn).
     pub subsampled_from: usize,
     pub seconds: f64,
@@ -98,6 +108,11 @@ pub fn run_tsne(request: &TsneRequest) -> Result<TsneLayout, String> {
         step: request.step,
         xy,
         labels: keep.iter().map(|&i| request.labels[i]).collect(),
+        rows: keep
+            .iter()
+            .map(|&i| request.rows.get(i).copied().unwrap_or(i))
+            .collect(),
+        on_training: request.settings.on_training,
         subsampled_from: if n < n_all { n_all } else { 0 },
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -110,6 +125,8 @@ struct Shared {
     result: Mutex<Option<Result<TsneLayout, String>>>,
     busy: AtomicBool,
     stop: AtomicBool,
+    /// When the running layout started, and how many points it has.
+    running: Mutex<Option<(std::time::Instant, usize)>>,
 }
 
 /// The background job (thread `pairscope-tsne`).
@@ -138,6 +155,8 @@ impl TsneJob {
                         slot.take()
                     };
                     if let Some(request) = request {
+                        *worker.running.lock() =
+                            Some((std::time::Instant::now(), request.labels.len()));
                         let result = std::panic::catch_unwind(|| run_tsne(&request))
                             .unwrap_or_else(|p| {
                                 Err(format!(
@@ -149,6 +168,7 @@ impl TsneJob {
                             *worker.result.lock() = Some(result);
                         }
                     }
+                    *worker.running.lock() = None;
                     worker.busy.store(false, Ordering::SeqCst);
                     notify();
                 }
@@ -168,6 +188,11 @@ impl TsneJob {
     /// Drops the queued request (a running one finishes and is discarded by the caller).
     pub fn cancel(&self) {
         self.shared.request.lock().take();
+    }
+
+    /// Start time and point count of the layout being computed, if any.
+    pub fn running(&self) -> Option<(std::time::Instant, usize)> {
+        *self.shared.running.lock()
     }
 
     pub fn is_busy(&self) -> bool {

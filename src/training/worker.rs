@@ -39,16 +39,23 @@ pub enum Command {
         losses: Vec<LossSpec>,
         reply: Sender<Result<Vec<Trainer>, String>>,
     },
+    /// t-SNE of the training rows (`true`) instead of the held-out rows.
+    SetTsneOnTraining(bool),
     /// Finish now; the thread exits.
     Shutdown,
 }
 
-/// Held-out embeddings, for the metrics and t-SNE jobs.
+/// Embeddings of a set of data set rows (the held-out rows, or the training rows for a
+/// t-SNE of the training set), for the metrics and t-SNE jobs.
 #[derive(Debug, Clone)]
 pub struct HeldOutEmbedding {
     pub step: u64,
-    /// Whether this step is also due for a t-SNE layout.
+    /// Whether this step is also due for a t-SNE layout of these points.
     pub tsne: bool,
+    /// The held-out rows (evaluate them); `false` for training rows sent for t-SNE only.
+    pub eval: bool,
+    /// Data set rows, ascending.
+    pub rows: Vec<usize>,
     /// `[n, d]` unit rows.
     pub embeddings: Vec<f32>,
     pub d: usize,
@@ -103,6 +110,7 @@ enum Start {
 
 struct Worker {
     start: parking_lot::Mutex<Option<Start>>,
+    tsne_on_training: AtomicBool,
     config: TrainConfig,
     data: Arc<Dataset>,
     commands: Receiver<Command>,
@@ -151,6 +159,7 @@ impl WorkerHandle {
         let stop = Arc::new(AtomicBool::new(false));
         let worker = Worker {
             start: parking_lot::Mutex::new(Some(start)),
+            tsne_on_training: AtomicBool::new(false),
             config,
             data,
             commands: command_rx,
@@ -363,6 +372,9 @@ impl Worker {
                     }
                 }
                 Some(Command::Freeze(k)) => trainer.freeze(k),
+                Some(Command::SetTsneOnTraining(on)) => {
+                    self.tsne_on_training.store(on, Ordering::Relaxed);
+                }
                 Some(Command::SetSpeed(s)) => {
                     speed = s.filter(|v| v.is_finite() && *v > 0.0);
                     next_at = Instant::now();
@@ -428,13 +440,29 @@ impl Worker {
 
     fn send_held_out(&self, trainer: &Trainer, tsne: bool) -> Result<(), String> {
         let (embeddings, labels) = trainer.embed_held_out().map_err(|e| e.to_string())?;
+        let on_training = self.tsne_on_training.load(Ordering::Relaxed);
         self.emit(Event::HeldOutEmbedded(Arc::new(HeldOutEmbedding {
             step: trainer.step_count(),
-            tsne,
+            tsne: tsne && !on_training,
+            eval: true,
+            rows: trainer.split().held_out.clone(),
             embeddings,
             d: trainer.config().embedding_dim,
             labels,
         })));
+        if tsne && on_training {
+            let rows = trainer.split().train.clone();
+            let embeddings = trainer.embed(&rows).map_err(|e| e.to_string())?;
+            self.emit(Event::HeldOutEmbedded(Arc::new(HeldOutEmbedding {
+                step: trainer.step_count(),
+                tsne: true,
+                eval: false,
+                labels: trainer.data().gather_labels(&rows),
+                rows,
+                embeddings,
+                d: trainer.config().embedding_dim,
+            })));
+        }
         Ok(())
     }
 }

@@ -143,6 +143,8 @@ pub fn settings_panel(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Ap
         ui.strong("Loss = mining × weighting (applies now)");
         loss_editor(ui, &config.loss, commands);
         ui.separator();
+        tsne_settings(ui, state, commands);
+        ui.separator();
         compare_and_lessons(ui, state, commands);
     });
     if config != state.settings.config {
@@ -332,5 +334,23 @@ fn compare_and_lessons(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<A
         {
             commands.push(AppCommand::ApplyLesson(k));
         }
+    }
+}
+
+/// t-SNE settings (apply from the next layout).
+fn tsne_settings(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppCommand>) {
+    ui.strong("t-SNE (applies from the next layout)");
+    let mut t = state.settings.tsne;
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut t.on_training, false, "held-out");
+        ui.selectable_value(&mut t.on_training, true, "training");
+        ui.label("embeddings");
+    });
+    labelled_drag(ui, "perplexity", &mut t.perplexity, 2.0..=100.0);
+    labelled_drag(ui, "iterations", &mut t.iterations, 50..=5000);
+    labelled_drag(ui, "at most (points)", &mut t.max_points, 50..=5000);
+    labelled_drag(ui, "t-SNE seed", &mut t.seed, 0..=u64::MAX);
+    if t != state.settings.tsne {
+        commands.push(AppCommand::SetTsneSettings(t));
     }
 }

@@ -3,6 +3,7 @@
 
 mod compare;
 mod controls;
+mod embedding_view;
 mod frames;
 pub mod gpu_heatmap;
 pub mod heatmap;
@@ -27,6 +28,7 @@ pub struct PairscopeApp {
     software_renderer: bool,
     teach: teach::TeachState,
     compare: compare::CompareState,
+    embedding: embedding_view::EmbeddingViewState,
     /// The batch on the heatmap and when it was taken.
     shown_batch: Option<(Arc<BatchSnapshot>, Instant)>,
 }
@@ -90,6 +92,7 @@ impl PairscopeApp {
             software_renderer: software,
             teach: teach::TeachState::default(),
             compare: compare::CompareState::default(),
+            embedding: embedding_view::EmbeddingViewState::default(),
             shown_batch: None,
         }
     }
@@ -162,26 +165,18 @@ impl PairscopeApp {
             plots::loss_curve(&mut cols[0], view, plot_height, link);
             cols[1].strong("Held-out retrieval");
             plots::metrics_curve(&mut cols[1], view, plot_height, link);
-            let title = match (&view.tsne, view.tsne_pending_step) {
-                (Some(t), Some(p)) => format!(
-                    "t-SNE of held-out embeddings (step {}; step {p} computing…)",
-                    t.step
-                ),
-                (Some(t), None) => format!(
-                    "t-SNE of held-out embeddings (step {}, {:.1} s)",
-                    t.step, t.seconds
-                ),
-                (None, Some(p)) => format!("t-SNE of held-out embeddings (step {p} computing…)"),
-                (None, None) => "t-SNE of held-out embeddings".to_owned(),
-            };
-            cols[2].strong(title);
-            plots::tsne_scatter(
+            cols[2].strong(embedding_view::title(&self.state));
+            embedding_view::show(
                 &mut cols[2],
-                view,
-                &self.state.data().class_names,
+                &self.state,
+                &mut self.embedding,
+                view.batch.as_deref(),
                 plot_height,
+                commands,
             );
-            cols[2].small("Distances between t-SNE clusters are not meaningful.");
+            if self.state.active_config.embedding_dim > 3 {
+                cols[2].small("Distances between t-SNE clusters are not meaningful.");
+            }
         });
         ui.separator();
         if let Some(run) = &self.state.compare {

@@ -4,6 +4,7 @@ use egui::Color32;
 use egui_plot::{Corner, HLine, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints, Points};
 
 use crate::app::RunView;
+use crate::metrics::Retrieval;
 
 /// Okabe–Ito (8) plus two of Paul Tol's muted colours: distinguishable with colour-blindness.
 pub const CLASS_COLOURS: [Color32; 10] = [
@@ -83,20 +84,26 @@ pub fn loss_curve(ui: &mut egui::Ui, view: &RunView, height: f32, link: egui::Id
         });
 }
 
-/// Held-out Recall@1 and NMI against steps, with the raw-input and untrained baselines dashed.
 pub fn metrics_curve(ui: &mut egui::Ui, view: &RunView, height: f32, link: egui::Id) {
-    let r1: Vec<[f64; 2]> = view
-        .evals
-        .iter()
-        .map(|e| [e.step as f64, e.metrics.recall_at_1])
-        .collect();
-    let nmi: Vec<[f64; 2]> = view
-        .evals
-        .iter()
-        .map(|e| [e.step as f64, e.metrics.nmi])
-        .collect();
+    let series = |f: fn(&Retrieval) -> f64| -> Vec<[f64; 2]> {
+        view.evals
+            .iter()
+            .map(|e| [e.step as f64, f(&e.metrics)])
+            .collect()
+    };
     let blue = Color32::from_rgb(0, 114, 178);
+    let sky = Color32::from_rgb(86, 180, 233);
     let orange = Color32::from_rgb(213, 94, 0);
+    let green = Color32::from_rgb(0, 158, 115);
+    // (name, value, colour, width): Recall@K in blues, MAP@R green, NMI vermilion.
+    let metrics: [(&str, fn(&Retrieval) -> f64, Color32, f32); 6] = [
+        ("Recall@1", |m| m.recall_at_1, blue, 2.0),
+        ("Recall@2", |m| m.recall_at_2, sky, 1.0),
+        ("Recall@4", |m| m.recall_at_4, sky.gamma_multiply(0.7), 1.0),
+        ("Recall@8", |m| m.recall_at_8, sky.gamma_multiply(0.45), 1.0),
+        ("MAP@R", |m| m.map_at_r, green, 2.0),
+        ("NMI", |m| m.nmi, orange, 2.0),
+    ];
     Plot::new("metrics-curve")
         .height(height)
         .legend(Legend::default().position(Corner::RightBottom))
@@ -107,100 +114,45 @@ pub fn metrics_curve(ui: &mut egui::Ui, view: &RunView, height: f32, link: egui:
         .link_axis(link, [true, false])
         .label_formatter(step_formatter("value"))
         .show(ui, |plot| {
-            plot.line(
-                Line::new("Recall@1", PlotPoints::from(r1.clone()))
-                    .color(blue)
-                    .width(2.0),
-            );
-            plot.points(
-                Points::new("Recall@1", PlotPoints::from(r1))
-                    .color(blue)
-                    .radius(2.5),
-            );
-            plot.line(
-                Line::new("NMI", PlotPoints::from(nmi.clone()))
-                    .color(orange)
-                    .width(2.0),
-            );
-            plot.points(
-                Points::new("NMI", PlotPoints::from(nmi))
-                    .color(orange)
-                    .radius(2.5),
-            );
-            if let Some(raw) = view.raw_baseline {
-                let dashed = LineStyle::Dashed { length: 6.0 };
-                plot.hline(
-                    HLine::new("raw inputs R@1", raw.recall_at_1)
-                        .color(blue.gamma_multiply(0.6))
-                        .style(dashed),
+            for (name, f, colour, width) in metrics {
+                let pts = series(f);
+                plot.line(
+                    Line::new(name, PlotPoints::from(pts.clone()))
+                        .color(colour)
+                        .width(width),
                 );
-                plot.hline(
-                    HLine::new("raw inputs NMI", raw.nmi)
-                        .color(orange.gamma_multiply(0.6))
-                        .style(dashed),
-                );
-            }
-            if let Some(u) = view.untrained {
-                let dotted = LineStyle::Dotted { spacing: 4.0 };
-                plot.hline(
-                    HLine::new("untrained R@1", u.metrics.recall_at_1)
-                        .color(blue.gamma_multiply(0.6))
-                        .style(dotted),
-                );
-                plot.hline(
-                    HLine::new("untrained NMI", u.metrics.nmi)
-                        .color(orange.gamma_multiply(0.6))
-                        .style(dotted),
-                );
-            }
-        });
-}
-
-/// The latest t-SNE layout of the held-out embeddings, coloured by class.
-pub fn tsne_scatter(ui: &mut egui::Ui, view: &RunView, class_names: &[String], height: f32) {
-    let dark = ui.visuals().dark_mode;
-    Plot::new("tsne")
-        .height(height)
-        .data_aspect(1.0)
-        .show_axes(false)
-        .show_grid(false)
-        .label_formatter(|pos| match pos {
-            HoverPosition::NearDataPoint { plot_name, .. } => Some(format!("class {plot_name}")),
-            HoverPosition::Elsewhere { .. } => None,
-        })
-        .show(ui, |plot| {
-            let Some(layout) = &view.tsne else { return };
-            let mut classes: Vec<u32> = layout.labels.clone();
-            classes.sort_unstable();
-            classes.dedup();
-            for c in classes {
-                let pts: Vec<[f64; 2]> = layout
-                    .xy
-                    .iter()
-                    .zip(&layout.labels)
-                    .filter(|(_, y)| **y == c)
-                    .map(|(p, _)| *p)
-                    .collect();
-                let name = class_names
-                    .get(c as usize)
-                    .cloned()
-                    .unwrap_or_else(|| c.to_string());
                 plot.points(
                     Points::new(name, PlotPoints::from(pts))
-                        .color(class_colour(c, dark))
-                        .radius(2.5)
-                        .filled(true),
+                        .color(colour)
+                        .radius(2.0),
                 );
             }
+            // Baselines for the three headline metrics: the untrained network dashed, the raw
+            // input features dotted.
+            let headline: [(&str, fn(&Retrieval) -> f64, Color32); 3] = [
+                ("R@1", |m| m.recall_at_1, blue),
+                ("MAP@R", |m| m.map_at_r, green),
+                ("NMI", |m| m.nmi, orange),
+            ];
+            if let Some(u) = view.untrained {
+                let dashed = LineStyle::Dashed { length: 6.0 };
+                for (name, f, colour) in headline {
+                    plot.hline(
+                        HLine::new(format!("untrained {name}"), f(&u.metrics))
+                            .color(colour.gamma_multiply(0.6))
+                            .style(dashed),
+                    );
+                }
+            }
+            if let Some(raw) = view.raw_baseline {
+                let dotted = LineStyle::Dotted { spacing: 4.0 };
+                for (name, f, colour) in headline {
+                    plot.hline(
+                        HLine::new(format!("raw inputs {name}"), f(&raw))
+                            .color(colour.gamma_multiply(0.6))
+                            .style(dotted),
+                    );
+                }
+            }
         });
-    // The legend sits under the plot so that it never hides points.
-    ui.horizontal_wrapped(|ui| {
-        ui.small("class");
-        for (c, name) in class_names.iter().enumerate() {
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(9.0, 9.0), egui::Sense::hover());
-            ui.painter()
-                .circle_filled(rect.center(), 4.0, class_colour(c as u32, dark));
-            ui.small(name);
-        }
-    });
 }

@@ -1,0 +1,361 @@
+//! The embedding space while it learns: the t-SNE layouts (aligned, with a timeline, progress
+//! and Cancel, hover thumbnails, the current batch highlighted) or, for 2-D and 3-D
+//! embeddings, the raw unit circle / sphere.
+
+use std::collections::HashMap;
+
+use egui::{Color32, Pos2, Sense, Stroke, TextureOptions, Vec2, pos2, vec2};
+use egui_plot::{Line, Plot, PlotPoints, Points};
+
+use super::plots::class_colour;
+use crate::app::{AppCommand, AppState};
+use crate::data::Dataset;
+use crate::embedding::TsneLayout;
+use crate::training::BatchSnapshot;
+
+/// What the embedding panel remembers.
+pub struct EmbeddingViewState {
+    /// Shown layout of the timeline; `None` follows the newest.
+    pub timeline: Option<usize>,
+    /// Sphere view rotation (yaw, pitch), radians.
+    rotation: (f32, f32),
+    thumbs: HashMap<usize, egui::TextureHandle>,
+    /// Seconds the last layout took per point count, for the progress estimate.
+    last_seconds: Option<(f64, usize)>,
+}
+
+impl Default for EmbeddingViewState {
+    fn default() -> Self {
+        Self {
+            timeline: None,
+            rotation: (0.6, 0.4),
+            thumbs: HashMap::new(),
+            last_seconds: None,
+        }
+    }
+}
+
+impl EmbeddingViewState {
+    fn thumb(
+        &mut self,
+        ctx: &egui::Context,
+        data: &Dataset,
+        row: usize,
+    ) -> Option<egui::TextureId> {
+        let (h, w) = data.image_shape?;
+        if !self.thumbs.contains_key(&row) {
+            if self.thumbs.len() > 512 {
+                self.thumbs.clear();
+            }
+            let x = data.row(row);
+            let pixels = (0..h * w)
+                .map(|k| {
+                    Color32::from_gray(
+                        (x.get(k).copied().unwrap_or(0.0).clamp(0.0, 1.0) * 255.0) as u8,
+                    )
+                })
+                .collect();
+            let img = egui::ColorImage::new([w, h], pixels);
+            let tex = ctx.load_texture(format!("thumb-{row}"), img, TextureOptions::NEAREST);
+            self.thumbs.insert(row, tex);
+        }
+        self.thumbs.get(&row).map(egui::TextureHandle::id)
+    }
+}
+
+/// Title of the panel.
+pub fn title(state: &AppState) -> String {
+    let d = state.active_config.embedding_dim;
+    if d <= 3 {
+        return format!(
+            "Held-out embeddings on the unit {} (raw, d = {d})",
+            if d == 2 { "circle" } else { "sphere" }
+        );
+    }
+    let what = if state.settings.tsne.on_training {
+        "training"
+    } else {
+        "held-out"
+    };
+    match (&state.view.tsne, state.view.tsne_pending_step) {
+        (Some(t), Some(p)) => format!(
+            "t-SNE of {what} embeddings (step {}; step {p} computing…)",
+            t.step
+        ),
+        (Some(t), None) => format!(
+            "t-SNE of {what} embeddings (step {}, {:.1} s)",
+            t.step, t.seconds
+        ),
+        (None, Some(p)) => format!("t-SNE of {what} embeddings (step {p} computing…)"),
+        (None, None) => format!("t-SNE of {what} embeddings"),
+    }
+}
+
+/// The panel body.
+pub fn show(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    view_state: &mut EmbeddingViewState,
+    batch: Option<&BatchSnapshot>,
+    height: f32,
+    commands: &mut Vec<AppCommand>,
+) {
+    let d = state.active_config.embedding_dim;
+    if d <= 3 {
+        raw_view(ui, state, view_state, d, height);
+        return;
+    }
+    // Progress and Cancel while a layout runs.
+    if state.view.tsne_pending_step.is_some() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            match (state.tsne_running(), view_state.last_seconds) {
+                (Some((since, n)), Some((secs, n_last))) => {
+                    let expected = secs * (n as f64 / n_last.max(1) as f64).max(0.1);
+                    let t = since.elapsed().as_secs_f64();
+                    ui.add(
+                        egui::ProgressBar::new((t / expected).min(0.99) as f32)
+                            .desired_width(120.0)
+                            .text(format!("{t:.1} s of ≈{expected:.0} s")),
+                    );
+                }
+                (Some((since, _)), None) => {
+                    ui.small(format!("{:.1} s", since.elapsed().as_secs_f64()));
+                }
+                (None, _) => {
+                    ui.small("queued");
+                }
+            }
+            if ui
+                .button("Cancel")
+                .on_hover_text("discard this layout (linfa-tsne cannot be interrupted: it finishes in the background)")
+                .clicked()
+            {
+                commands.push(AppCommand::CancelTsne);
+            }
+        });
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(200));
+    }
+    if let Some(t) = &state.view.tsne {
+        view_state.last_seconds = Some((t.seconds, t.labels.len()));
+    }
+    let history = &state.view.tsne_history;
+    if history.len() > 1 {
+        ui.horizontal(|ui| {
+            let mut follow = view_state.timeline.is_none();
+            ui.checkbox(&mut follow, "newest");
+            let mut k = view_state
+                .timeline
+                .unwrap_or(history.len() - 1)
+                .min(history.len() - 1);
+            let slider = ui.add_enabled(
+                !follow,
+                egui::Slider::new(&mut k, 0..=history.len() - 1)
+                    .custom_formatter(|v, _| format!("step {}", history[v as usize].step))
+                    .show_value(true),
+            );
+            view_state.timeline = if follow { None } else { Some(k) };
+            slider.on_hover_text("replay the stored layouts of this run");
+        });
+    }
+    let layout = match view_state.timeline {
+        Some(k) => history.get(k).cloned(),
+        None => state.view.tsne.clone(),
+    };
+    let Some(layout) = layout else {
+        ui.allocate_space(vec2(ui.available_width(), height));
+        return;
+    };
+    scatter(ui, state.data(), &layout, view_state, batch, height);
+    if layout.subsampled_from > 0 {
+        ui.small(format!(
+            "{} of {} points shown (evenly subsampled; raise the cap in the t-SNE settings)",
+            layout.labels.len(),
+            layout.subsampled_from
+        ));
+    }
+    if !layout.on_training && batch.is_some() {
+        ui.small("Held-out points: the current batch (training rows) is not among them.");
+    }
+}
+
+fn scatter(
+    ui: &mut egui::Ui,
+    data: &Dataset,
+    layout: &TsneLayout,
+    view_state: &mut EmbeddingViewState,
+    batch: Option<&BatchSnapshot>,
+    height: f32,
+) {
+    let dark = ui.visuals().dark_mode;
+    let mut classes = layout.labels.clone();
+    classes.sort_unstable();
+    classes.dedup();
+    let in_batch: Vec<[f64; 2]> = match batch {
+        Some(b) if layout.on_training => {
+            let mut rows = b.rows.clone();
+            rows.sort_unstable();
+            layout
+                .rows
+                .iter()
+                .zip(&layout.xy)
+                .filter(|(r, _)| rows.binary_search(r).is_ok())
+                .map(|(_, p)| *p)
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let response = Plot::new("tsne")
+        .height(height)
+        .data_aspect(1.0)
+        .show_axes(false)
+        .show_grid(false)
+        .show_x(false)
+        .show_y(false)
+        .show(ui, |plot| {
+            for &c in &classes {
+                let pts: Vec<[f64; 2]> = layout
+                    .xy
+                    .iter()
+                    .zip(&layout.labels)
+                    .filter(|(_, y)| **y == c)
+                    .map(|(p, _)| *p)
+                    .collect();
+                plot.points(
+                    Points::new(format!("class {c}"), PlotPoints::from(pts))
+                        .color(class_colour(c, dark))
+                        .radius(2.5)
+                        .filled(true),
+                );
+            }
+            if !in_batch.is_empty() {
+                plot.points(
+                    Points::new("current batch", PlotPoints::from(in_batch))
+                        .color(if dark { Color32::WHITE } else { Color32::BLACK })
+                        .radius(4.5)
+                        .filled(false),
+                );
+            }
+        });
+    // Hover: the nearest point within 8 px shows its sample and label.
+    let Some(pointer) = response.response.hover_pos() else {
+        return;
+    };
+    let nearest = layout
+        .xy
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let s = response
+                .transform
+                .position_from_point(&egui_plot::PlotPoint::new(p[0], p[1]));
+            (k, s.distance(pointer))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((k, dist)) = nearest
+        && dist < 8.0
+    {
+        let row = layout.rows[k];
+        let label = layout.labels[k];
+        let name = data
+            .class_names
+            .get(label as usize)
+            .cloned()
+            .unwrap_or_else(|| label.to_string());
+        let thumb = view_state.thumb(ui.ctx(), data, row);
+        response.response.on_hover_ui_at_pointer(|ui| {
+            if let Some(tex) = thumb {
+                ui.image((tex, vec2(64.0, 64.0)));
+            }
+            ui.label(format!("sample {row}, class {name}"));
+        });
+    }
+}
+
+/// 2-D: points on the unit circle. 3-D: an orthographic view of the unit sphere, rotated by
+/// dragging (front points bright, back points faded).
+fn raw_view(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    view_state: &mut EmbeddingViewState,
+    d: usize,
+    height: f32,
+) {
+    let dark = ui.visuals().dark_mode;
+    let Some(held) = &state.view.held_out else {
+        ui.allocate_space(vec2(ui.available_width(), height));
+        return;
+    };
+    if held.d != d {
+        ui.label("waiting for the held-out embeddings of this run…");
+        return;
+    }
+    if d == 2 {
+        Plot::new("raw-circle")
+            .height(height)
+            .data_aspect(1.0)
+            .show(ui, |plot| {
+                let circle: PlotPoints = (0..=128)
+                    .map(|t| {
+                        let a = f64::from(t) / 128.0 * std::f64::consts::TAU;
+                        [a.cos(), a.sin()]
+                    })
+                    .collect();
+                plot.line(Line::new("unit circle", circle).color(Color32::GRAY));
+                let mut classes = held.labels.clone();
+                classes.sort_unstable();
+                classes.dedup();
+                for c in classes {
+                    let pts: Vec<[f64; 2]> = held
+                        .embeddings
+                        .chunks(2)
+                        .zip(&held.labels)
+                        .filter(|(_, y)| **y == c)
+                        .map(|(p, _)| [f64::from(p[0]), f64::from(p[1])])
+                        .collect();
+                    plot.points(
+                        Points::new(format!("class {c}"), PlotPoints::from(pts))
+                            .color(class_colour(c, dark))
+                            .radius(2.5),
+                    );
+                }
+            });
+        return;
+    }
+    let side = height.min(ui.available_width());
+    let (rect, response) = ui.allocate_exact_size(Vec2::splat(side), Sense::drag());
+    let delta = response.drag_delta();
+    view_state.rotation.0 += delta.x * 0.01;
+    view_state.rotation.1 = (view_state.rotation.1 + delta.y * 0.01).clamp(-1.55, 1.55);
+    let (yaw, pitch) = view_state.rotation;
+    let painter = ui.painter_at(rect);
+    let centre = rect.center();
+    let r = side * 0.45;
+    painter.circle_stroke(centre, r, Stroke::new(1.0, Color32::GRAY));
+    let project = |p: &[f32]| -> (Pos2, f32) {
+        let (x, y, z) = (p[0], p[1], p[2]);
+        let (cy, sy) = (yaw.cos(), yaw.sin());
+        let (x1, z1) = (cy * x + sy * z, -sy * x + cy * z);
+        let (cp, sp) = (pitch.cos(), pitch.sin());
+        let (y2, z2) = (cp * y - sp * z1, sp * y + cp * z1);
+        (pos2(centre.x + r * x1, centre.y - r * y2), z2)
+    };
+    let mut pts: Vec<(Pos2, f32, u32)> = held
+        .embeddings
+        .chunks(3)
+        .zip(&held.labels)
+        .map(|(p, &y)| {
+            let (s, z) = project(p);
+            (s, z, y)
+        })
+        .collect();
+    // Back to front.
+    pts.sort_by(|a, b| a.1.total_cmp(&b.1));
+    for (s, z, y) in pts {
+        let c = class_colour(y, dark);
+        let c = if z < 0.0 { c.gamma_multiply(0.3) } else { c };
+        painter.circle_filled(s, 2.5, c);
+    }
+    ui.small("Drag to rotate the sphere; faded points are on its far side.");
+}
