@@ -29,6 +29,10 @@ enum Cmd {
     /// training would use, and a self-test of the GPU batch pipeline against the CPU loss
     /// engine on a seeded batch (m = 1024) with both timings. Exit status: 0 parity holds,
     /// 1 it does not, 2 no wgpu adapter.
+    /// Train without a window and write metrics.json, config.toml and every figure (PNG and
+    /// SVG) to --out. Flags override the --config file. Exit status: 0 success, 2 bad flags,
+    /// files or values, 3 the run diverged (metrics.json up to the last good step).
+    Train(pairscope::headless::TrainArgs),
     Doctor {
         /// Print one JSON object instead of text.
         #[arg(long)]
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Cmd::Loss { input }) => pairscope::cli::loss(&input),
         Some(Cmd::Doctor { json }) => pairscope::cli::doctor(json),
+        Some(Cmd::Train(args)) => pairscope::headless::train(&args),
         None => run_app(),
     }
 }

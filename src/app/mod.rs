@@ -47,6 +47,12 @@ pub enum AppCommand {
     ApplyLesson(usize),
     /// Stop waiting for the t-SNE layout being computed (it is discarded).
     CancelTsne,
+    /// Show a message (`true`: an error).
+    Notice((String, bool)),
+    /// Write the run configuration (with the t-SNE settings) as TOML.
+    SaveSession(std::path::PathBuf),
+    /// Load a run configuration; on any error nothing changes. Applies with a Reset.
+    OpenSession(std::path::PathBuf),
 }
 
 /// Where the run is.
@@ -305,6 +311,40 @@ impl AppState {
                 self.send(Command::SetSpeed(s));
             }
             AppCommand::StartCompare(other) => self.request_compare(other),
+            AppCommand::Notice((text, is_error)) => self.notices.push(Notice { text, is_error }),
+            AppCommand::SaveSession(path) => {
+                let mut config = self.settings.config.clone();
+                config.tsne = self.settings.tsne;
+                let result = crate::headless::config_toml(&config).and_then(|text| {
+                    crate::io::write_atomic(&path, text.as_bytes())
+                        .map_err(|e| format!("{}: {e}", path.display()))
+                });
+                self.notices.push(match result {
+                    Ok(()) => Notice {
+                        text: format!("saved {}", path.display()),
+                        is_error: false,
+                    },
+                    Err(e) => Notice {
+                        text: format!("save session: {e}"),
+                        is_error: true,
+                    },
+                });
+            }
+            AppCommand::OpenSession(path) => match crate::headless::read_config(&path) {
+                Ok(config) => {
+                    self.settings.tsne = config.tsne;
+                    self.settings.config = config;
+                    self.restart_worker();
+                    self.notices.push(Notice {
+                        text: format!("opened {}", path.display()),
+                        is_error: false,
+                    });
+                }
+                Err(e) => self.notices.push(Notice {
+                    text: format!("open session: {e} (nothing was loaded)"),
+                    is_error: true,
+                }),
+            },
             AppCommand::CancelTsne => {
                 if let Some(job) = &self.tsne {
                     job.cancel();

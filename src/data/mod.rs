@@ -4,8 +4,11 @@
 //! row. The bundled default is the UCI handwritten digits set (assets/digits.csv, 1797 images of
 //! 8×8 pixels, grey levels 0..16 scaled to 0..1).
 
+mod csv_file;
 mod sampler;
 mod split;
+
+pub use csv_file::{LabelColumn, load_csv, parse_csv};
 
 pub use sampler::{BatchIndices, PkSampler};
 pub use split::{Split, SplitKind};

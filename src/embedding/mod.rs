@@ -70,8 +70,18 @@ pub struct TsneLayout {
     pub seconds: f64,
 }
 
-/// Runs t-SNE synchronously.
+/// Runs t-SNE synchronously; a panic inside linfa-tsne / bhtsne (degenerate input) comes back
+/// as an error.
 pub fn run_tsne(request: &TsneRequest) -> Result<TsneLayout, String> {
+    std::panic::catch_unwind(|| run_tsne_inner(request)).unwrap_or_else(|p| {
+        Err(format!(
+            "t-SNE failed: {}",
+            crate::training::worker::panic_message(&*p)
+        ))
+    })
+}
+
+fn run_tsne_inner(request: &TsneRequest) -> Result<TsneLayout, String> {
     let started = std::time::Instant::now();
     let n_all = request.labels.len();
     let d = request.d;

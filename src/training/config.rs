@@ -50,6 +50,8 @@ pub struct TrainConfig {
     /// t-SNE of the held-out embeddings every this many steps.
     pub tsne_every: u64,
     pub backend: BackendChoice,
+    /// t-SNE settings of the run (sessions and `pairscope train`).
+    pub tsne: crate::embedding::TsneSettings,
 }
 
 impl Default for TrainConfig {
@@ -67,6 +69,7 @@ impl Default for TrainConfig {
             eval_every: 25,
             tsne_every: 250,
             backend: BackendChoice::Auto,
+            tsne: crate::embedding::TsneSettings::default(),
         }
     }
 }
@@ -99,6 +102,18 @@ impl TrainConfig {
         )?;
         check(self.eval_every >= 1, "eval_every must be at least 1")?;
         check(self.tsne_every >= 1, "tsne_every must be at least 1")?;
+        check(
+            self.tsne.perplexity.is_finite() && self.tsne.perplexity >= 1.0,
+            "tsne.perplexity must be at least 1",
+        )?;
+        check(
+            self.tsne.iterations >= 10,
+            "tsne.iterations must be at least 10",
+        )?;
+        check(
+            self.tsne.max_points >= 5,
+            "tsne.max_points must be at least 5",
+        )?;
         self.loss.validate().map_err(|e| e.to_string())
     }
 }

@@ -249,7 +249,16 @@ impl Trainer {
         let d = self.config.embedding_dim;
 
         let x = self.input(&rows, &self.device);
-        let z = l2_normalize(self.model.forward(x)); // [m, d]
+        let raw = self.model.forward(x); // [m, d]
+        // A norm that overflows f32 normalises to zeros, not NaN: catch it here.
+        let sq_norms = read(raw.clone().detach().square().sum_dim(1))?;
+        if sq_norms.iter().any(|v| !v.is_finite()) {
+            return Err(TrainError::Diverged {
+                step: self.step,
+                what: "an embedding's norm",
+            });
+        }
+        let z = l2_normalize(raw); // [m, d]
         let s = cosine_similarity(z.clone()); // [m, m]
         let emb = read(z.clone().detach())?;
         let sim = read(s.clone().detach())?;

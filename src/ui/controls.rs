@@ -89,7 +89,12 @@ fn labelled_drag<N: egui::emath::Numeric>(
 }
 
 /// Settings; those that need a new model say so and apply on Reset.
-pub fn settings_panel(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppCommand>) {
+pub fn settings_panel(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    export: &mut super::export::ExportSettings,
+    commands: &mut Vec<AppCommand>,
+) {
     let mut config = state.settings.config.clone();
     let data = state.data();
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -146,6 +151,8 @@ pub fn settings_panel(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Ap
         tsne_settings(ui, state, commands);
         ui.separator();
         compare_and_lessons(ui, state, commands);
+        ui.separator();
+        super::export::session_controls(ui, export, commands);
     });
     if config != state.settings.config {
         // The loss and learning rate went out as their own commands above.

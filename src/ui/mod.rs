@@ -4,6 +4,7 @@
 mod compare;
 mod controls;
 mod embedding_view;
+mod export;
 mod frames;
 pub mod gpu_heatmap;
 pub mod heatmap;
@@ -29,6 +30,7 @@ pub struct PairscopeApp {
     teach: teach::TeachState,
     compare: compare::CompareState,
     embedding: embedding_view::EmbeddingViewState,
+    export: export::ExportSettings,
     /// The batch on the heatmap and when it was taken.
     shown_batch: Option<(Arc<BatchSnapshot>, Instant)>,
 }
@@ -93,6 +95,7 @@ impl PairscopeApp {
             teach: teach::TeachState::default(),
             compare: compare::CompareState::default(),
             embedding: embedding_view::EmbeddingViewState::default(),
+            export: export::ExportSettings::default(),
             shown_batch: None,
         }
     }
@@ -160,12 +163,24 @@ impl PairscopeApp {
         let link = egui::Id::unique("step-axis");
         let avail = ui.available_size();
         let plot_height = (avail.y * 0.38).max(140.0);
+        let ex = self.export;
+        let state = &self.state;
         ui.columns(3, |cols| {
-            cols[0].strong("Training loss");
+            let latest = view.batch.as_deref();
+            cols[0].horizontal(|ui| {
+                ui.strong("Training loss");
+                export::menu(ui, export::Target::Loss, state, latest, &ex, commands);
+            });
             plots::loss_curve(&mut cols[0], view, plot_height, link);
-            cols[1].strong("Held-out retrieval");
+            cols[1].horizontal(|ui| {
+                ui.strong("Held-out retrieval");
+                export::menu(ui, export::Target::Metrics, state, latest, &ex, commands);
+            });
             plots::metrics_curve(&mut cols[1], view, plot_height, link);
-            cols[2].strong(embedding_view::title(&self.state));
+            cols[2].horizontal(|ui| {
+                ui.strong(embedding_view::title(state));
+                export::menu(ui, export::Target::Embedding, state, latest, &ex, commands);
+            });
             embedding_view::show(
                 &mut cols[2],
                 &self.state,
@@ -180,11 +195,29 @@ impl PairscopeApp {
         });
         ui.separator();
         if let Some(run) = &self.state.compare {
+            export::menu(
+                ui,
+                export::Target::Compare,
+                &self.state,
+                None,
+                &self.export,
+                commands,
+            );
             compare::panel(ui, run, self.gpu_heatmaps, &mut self.compare);
             return;
         }
         if self.teach.enabled {
             let batch = view.batch.clone();
+            if self.teach.stage == teach::Stage::Weighting {
+                export::menu(
+                    ui,
+                    export::Target::WvsS,
+                    &self.state,
+                    batch.as_deref(),
+                    &self.export,
+                    commands,
+                );
+            }
             teach::panel(
                 ui,
                 &self.state,
@@ -219,10 +252,15 @@ impl PairscopeApp {
         let side = (ui.available_height() - 60.0)
             .min(ui.available_width() * 0.6)
             .max(80.0);
+        let ex = self.export;
+        let app_state = &self.state;
         let state = &mut self.heatmap;
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
-                heatmap::view_switch(ui, state, &batch);
+                ui.horizontal(|ui| {
+                    heatmap::view_switch(ui, state, &batch);
+                    export::menu(ui, export::Target::Heatmap(state.view), app_state, Some(&batch), &ex, commands);
+                });
                 heatmap::show(ui, &batch, gpu, state, side);
                 let range = state.range(state.view, &batch, gpu);
                 heatmap::legend(ui, state.view, range, side);
@@ -283,7 +321,7 @@ impl eframe::App for PairscopeApp {
             .resizable(true)
             .default_size(300.0)
             .show(ui, |ui| {
-                controls::settings_panel(ui, &self.state, &mut commands);
+                controls::settings_panel(ui, &self.state, &mut self.export, &mut commands);
             });
         if let Some(k) = self.state.lesson {
             let mut close = false;

@@ -1,0 +1,395 @@
+//! The run's figures and data, built from what the app and `pairscope train` hold: the last
+//! batch, the loss history, the evaluations, the t-SNE layout or the raw embeddings.
+
+use super::{Figure, PALETTE, Series, Stroke};
+use crate::data::Dataset;
+use crate::embedding::TsneLayout;
+use crate::gpu::colormap::{ColorMap, MiningCode};
+use crate::losses::explain;
+use crate::metrics::Retrieval;
+use crate::training::{BatchSnapshot, EvalPoint, StepStats};
+
+/// The similarity heatmap of a batch.
+pub fn similarity(batch: &BatchSnapshot) -> Figure {
+    Figure::Heatmap {
+        m: batch.m(),
+        values: batch.similarity.clone(),
+        map: ColorMap::Diverging,
+        range: (-1.0, 1.0),
+        labels: batch.labels.clone(),
+        colour_bar: "S_ij (cosine similarity)".into(),
+        categories: Vec::new(),
+    }
+}
+
+/// The mined-pairs heatmap of a batch.
+pub fn mining(batch: &BatchSnapshot) -> Figure {
+    Figure::Heatmap {
+        m: batch.m(),
+        values: batch.mining.clone(),
+        map: ColorMap::Categorical,
+        range: (0.0, 4.0),
+        labels: batch.labels.clone(),
+        colour_bar: "mined pairs".into(),
+        categories: MiningCode::ALL
+            .iter()
+            .map(|c| {
+                let [r, g, b, _] = c.rgba();
+                (c.label().to_owned(), (r, g, b))
+            })
+            .collect(),
+    }
+}
+
+/// The weight heatmap `|∂L/∂S|` of a batch.
+pub fn weights(batch: &BatchSnapshot) -> Figure {
+    Figure::Heatmap {
+        m: batch.m(),
+        values: batch.weights.iter().map(|w| w.abs()).collect(),
+        map: ColorMap::Sequential,
+        range: (0.0, batch.max_weight().max(f32::MIN_POSITIVE)),
+        labels: batch.labels.clone(),
+        colour_bar: "w_ij = |dL/dS_ij|".into(),
+        categories: Vec::new(),
+    }
+}
+
+/// ΔS of the same samples after the update (the update stage), when recorded.
+pub fn delta_similarity(batch: &BatchSnapshot) -> Option<Figure> {
+    let after = batch.after_embeddings.as_ref()?;
+    let m = batch.m();
+    let s_after = crate::gpu::colormap::similarity(after, m, batch.d);
+    let values: Vec<f32> = s_after
+        .iter()
+        .zip(&batch.similarity)
+        .map(|(a, b)| a - b)
+        .collect();
+    let hi = values.iter().fold(0.0_f32, |a, v| a.max(v.abs())).max(1e-6);
+    Some(Figure::Heatmap {
+        m,
+        values,
+        map: ColorMap::Diverging,
+        range: (-hi, hi),
+        labels: batch.labels.clone(),
+        colour_bar: "ΔS = S after − S before".into(),
+        categories: Vec::new(),
+    })
+}
+
+const GREEN: (u8, u8, u8) = (0, 158, 115);
+const VERMILION: (u8, u8, u8) = (213, 94, 0);
+
+/// w against S for every kept pair, over the loss's single-pair weight curves.
+pub fn w_vs_s(batch: &BatchSnapshot) -> Figure {
+    let m = batch.m();
+    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+    let (mut kp, mut kn) = (vec![0usize; m], vec![0usize; m]);
+    let (mut ap, mut an) = (0, 0);
+    for k in 0..m * m {
+        let code = MiningCode::from_value(batch.mining[k]);
+        let (i, w) = (k / m, batch.weights[k]);
+        let p = (f64::from(batch.similarity[k]), f64::from(w.abs()));
+        match code {
+            MiningCode::PositiveKept => {
+                pos.push(p);
+                kp[i] += 1;
+                ap += usize::from(w != 0.0);
+            }
+            MiningCode::NegativeKept => {
+                neg.push(p);
+                kn[i] += 1;
+                an += usize::from(w != 0.0);
+            }
+            _ => {}
+        }
+    }
+    let mean = |v: &[usize]| {
+        let with: Vec<usize> = v.iter().copied().filter(|&n| n > 0).collect();
+        if with.is_empty() {
+            1.0
+        } else {
+            with.iter().sum::<usize>() as f64 / with.len() as f64
+        }
+    };
+    let scale = explain::CurveScale {
+        m,
+        mean_kept_pos: mean(&kp),
+        mean_kept_neg: mean(&kn),
+        active_pos: ap,
+        active_neg: an,
+    };
+    let mut series = Vec::new();
+    for (positive, colour, name) in [(true, GREEN, "positive"), (false, VERMILION, "negative")] {
+        let curve: Option<Vec<(f64, f64)>> = (0..=200)
+            .map(|t| {
+                let s = -1.0 + 2.0 * f64::from(t) / 200.0;
+                explain::single_pair_weight(&batch.spec, s, positive, scale).map(|w| (s, w))
+            })
+            .collect();
+        if let Some(points) = curve {
+            series.push(Series {
+                name: format!("single-pair weight, {name}"),
+                points,
+                colour,
+                stroke: Stroke::Solid,
+            });
+        }
+    }
+    series.push(Series {
+        name: "kept positive pairs".into(),
+        points: pos,
+        colour: GREEN,
+        stroke: Stroke::Markers,
+    });
+    series.push(Series {
+        name: "kept negative pairs".into(),
+        points: neg,
+        colour: VERMILION,
+        stroke: Stroke::Markers,
+    });
+    Figure::Plot {
+        x_label: "S_ij".into(),
+        y_label: "w_ij = |dL/dS_ij|".into(),
+        series,
+        equal_aspect: false,
+        x_range: Some((-1.0, 1.0)),
+        y_range: None,
+    }
+}
+
+/// The training loss against steps.
+pub fn loss_curve(history: &[StepStats]) -> Figure {
+    Figure::Plot {
+        x_label: "step".into(),
+        y_label: "loss".into(),
+        series: vec![Series {
+            name: "training loss".into(),
+            points: history.iter().map(|s| (s.step as f64, s.loss)).collect(),
+            colour: PALETTE[0],
+            stroke: Stroke::Solid,
+        }],
+        equal_aspect: false,
+        x_range: None,
+        y_range: None,
+    }
+}
+
+/// Held-out metrics against steps, with the untrained network (dashed) and the raw inputs
+/// (dotted) as baselines.
+pub fn metrics_curve(
+    evals: &[EvalPoint],
+    untrained: Option<&Retrieval>,
+    raw: Option<&Retrieval>,
+) -> Figure {
+    let metrics: [(&str, fn(&Retrieval) -> f64, (u8, u8, u8)); 6] = [
+        ("Recall@1", |m| m.recall_at_1, PALETTE[0]),
+        ("Recall@2", |m| m.recall_at_2, PALETTE[4]),
+        ("Recall@4", |m| m.recall_at_4, (120, 170, 200)),
+        ("Recall@8", |m| m.recall_at_8, (170, 200, 220)),
+        ("MAP@R", |m| m.map_at_r, GREEN),
+        ("NMI", |m| m.nmi, VERMILION),
+    ];
+    let (x0, x1) = evals
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), e| {
+            (a.min(e.step as f64), b.max(e.step as f64))
+        });
+    let (x0, x1) = if x0.is_finite() {
+        (x0, x1.max(x0 + 1.0))
+    } else {
+        (0.0, 1.0)
+    };
+    let mut series = Vec::new();
+    for (name, f, colour) in metrics {
+        series.push(Series {
+            name: name.into(),
+            points: evals
+                .iter()
+                .map(|e| (e.step as f64, f(&e.metrics)))
+                .collect(),
+            colour,
+            stroke: Stroke::Solid,
+        });
+    }
+    for (base, what, stroke) in [
+        (untrained, "untrained", Stroke::Dashed),
+        (raw, "raw inputs", Stroke::Dotted),
+    ] {
+        if let Some(b) = base {
+            for (name, f, colour) in [metrics[0], metrics[4], metrics[5]] {
+                series.push(Series {
+                    name: format!("{what} {name}"),
+                    points: vec![(x0, f(b)), (x1, f(b))],
+                    colour,
+                    stroke,
+                });
+            }
+        }
+    }
+    Figure::Plot {
+        x_label: "step".into(),
+        y_label: "held-out metric".into(),
+        series,
+        equal_aspect: false,
+        x_range: None,
+        y_range: Some((0.0, 1.05)),
+    }
+}
+
+fn class_colour(c: u32) -> (u8, u8, u8) {
+    const CLASS: [(u8, u8, u8); 10] = [
+        (230, 159, 0),
+        (86, 180, 233),
+        (0, 158, 115),
+        (240, 228, 66),
+        (0, 114, 178),
+        (213, 94, 0),
+        (204, 121, 167),
+        (120, 120, 120),
+        (136, 34, 85),
+        (0, 0, 0),
+    ];
+    CLASS[c as usize % CLASS.len()]
+}
+
+fn by_class(points: &[(f64, f64)], labels: &[u32], names: &[String]) -> Vec<Series> {
+    let mut classes = labels.to_vec();
+    classes.sort_unstable();
+    classes.dedup();
+    classes
+        .into_iter()
+        .map(|c| Series {
+            name: format!(
+                "class {}",
+                names
+                    .get(c as usize)
+                    .cloned()
+                    .unwrap_or_else(|| c.to_string())
+            ),
+            points: points
+                .iter()
+                .zip(labels)
+                .filter(|(_, y)| **y == c)
+                .map(|(p, _)| *p)
+                .collect(),
+            colour: class_colour(c),
+            stroke: Stroke::Markers,
+        })
+        .collect()
+}
+
+/// A t-SNE layout by class.
+pub fn tsne(layout: &TsneLayout, class_names: &[String]) -> Figure {
+    let pts: Vec<(f64, f64)> = layout.xy.iter().map(|p| (p[0], p[1])).collect();
+    Figure::Plot {
+        x_label: "t-SNE 1 (distances between clusters are not meaningful)".into(),
+        y_label: "t-SNE 2".into(),
+        series: by_class(&pts, &layout.labels, class_names),
+        equal_aspect: true,
+        x_range: None,
+        y_range: None,
+    }
+}
+
+/// Raw 2-D (or the first two of 3-D) unit embeddings by class, with the unit circle.
+pub fn raw_embedding(emb: &[f32], d: usize, labels: &[u32], class_names: &[String]) -> Figure {
+    let pts: Vec<(f64, f64)> = emb
+        .chunks(d.max(1))
+        .map(|r| (f64::from(r[0]), f64::from(*r.get(1).unwrap_or(&0.0))))
+        .collect();
+    let mut series = vec![Series {
+        name: "unit circle".into(),
+        points: (0..=128)
+            .map(|t| {
+                let a = f64::from(t) / 128.0 * std::f64::consts::TAU;
+                (a.cos(), a.sin())
+            })
+            .collect(),
+        colour: (150, 150, 150),
+        stroke: Stroke::Solid,
+    }];
+    series.extend(by_class(&pts, labels, class_names));
+    Figure::Plot {
+        x_label: if d == 3 {
+            "x1 (orthographic view of the sphere)"
+        } else {
+            "x1"
+        }
+        .into(),
+        y_label: "x2".into(),
+        series,
+        equal_aspect: true,
+        x_range: Some((-1.1, 1.1)),
+        y_range: Some((-1.1, 1.1)),
+    }
+}
+
+/// The batch's images grouped by class (image data only; at most 24 per class).
+pub fn samples(batch: &BatchSnapshot, data: &Dataset) -> Option<Figure> {
+    let (w, h) = data.image_shape?;
+    let mut rows: Vec<(String, Vec<Vec<f32>>)> = Vec::new();
+    for (k, &y) in batch.labels.iter().enumerate() {
+        let name = format!(
+            "class {}",
+            data.class_names
+                .get(y as usize)
+                .cloned()
+                .unwrap_or_else(|| y.to_string())
+        );
+        let img = data.row(batch.rows[k]).to_vec();
+        match rows.last_mut() {
+            Some((n, v)) if *n == name => {
+                if v.len() < 24 {
+                    v.push(img);
+                }
+            }
+            _ => rows.push((name, vec![img])),
+        }
+    }
+    Some(Figure::Images { h, w, rows })
+}
+
+/// The loss stage: formula and this batch's numbers.
+pub fn loss_text(batch: &BatchSnapshot) -> Figure {
+    Figure::Text {
+        lines: vec![
+            explain::formula(&batch.spec),
+            format!(
+                "this batch: m = {}, {} positive and {} negative pairs kept",
+                batch.m(),
+                batch.positive_pairs,
+                batch.negative_pairs
+            ),
+            format!("L = {:.6}", batch.loss),
+            format!("loss: {}", batch.spec.label()),
+        ],
+    }
+}
+
+/// The batch's matrices as JSON: labels, rows, embeddings, S, G, mining codes, kept pairs.
+pub fn batch_json(batch: &BatchSnapshot) -> serde_json::Value {
+    let m = batch.m();
+    let kept = |code: MiningCode| -> Vec<[usize; 2]> {
+        (0..m * m)
+            .filter(|&k| MiningCode::from_value(batch.mining[k]) == code)
+            .map(|k| [k / m, k % m])
+            .collect()
+    };
+    serde_json::json!({
+        "step": batch.step,
+        "m": m,
+        "d": batch.d,
+        "loss": batch.loss,
+        "loss_spec": batch.spec,
+        "rows": batch.rows,
+        "labels": batch.labels,
+        "embeddings": batch.embeddings.chunks(batch.d.max(1)).collect::<Vec<_>>(),
+        "similarity": batch.similarity.chunks(m.max(1)).collect::<Vec<_>>(),
+        "weights": batch.weights.chunks(m.max(1)).collect::<Vec<_>>(),
+        "mining_codes": batch.mining.chunks(m.max(1)).map(|r| r.iter().map(|&c| c as u8).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "mining_code_meaning": {"0": "same sample", "1": "positive kept", "2": "negative kept", "3": "positive dropped", "4": "negative dropped"},
+        "positive_pairs": kept(MiningCode::PositiveKept),
+        "negative_pairs": kept(MiningCode::NegativeKept),
+        "pair_loss": batch.pair_loss.as_ref().map(|l| l.chunks(m.max(1)).collect::<Vec<_>>()),
+    })
+}

@@ -1,0 +1,147 @@
+//! Exported figures: PNGs decode at the requested size and carry the run's configuration;
+//! SVGs parse with a real XML parser and contain their axis labels, legend and metadata.
+
+use pairscope::figures::{Figure, FigureMeta, Format, Series, Stroke, render};
+use pairscope::gpu::colormap::ColorMap;
+
+fn meta() -> FigureMeta {
+    FigureMeta {
+        title: "Test figure".into(),
+        caption: Some("seed 7 · multi-similarity".into()),
+        config: "seed = 7\n".into(),
+        seed: 7,
+    }
+}
+
+fn curves() -> Figure {
+    Figure::Plot {
+        x_label: "step".into(),
+        y_label: "held-out metric".into(),
+        series: vec![
+            Series {
+                name: "Recall@1".into(),
+                points: (0..20)
+                    .map(|k| (f64::from(k), 0.5 + 0.02 * f64::from(k)))
+                    .collect(),
+                colour: (0, 114, 178),
+                stroke: Stroke::Solid,
+            },
+            Series {
+                name: "untrained Recall@1".into(),
+                points: vec![(0.0, 0.5), (19.0, 0.5)],
+                colour: (0, 114, 178),
+                stroke: Stroke::Dashed,
+            },
+        ],
+        equal_aspect: false,
+        x_range: None,
+        y_range: Some((0.0, 1.0)),
+    }
+}
+
+fn heatmap() -> Figure {
+    let m = 12;
+    Figure::Heatmap {
+        m,
+        values: (0..m * m).map(|k| ((k % 7) as f32 / 3.0) - 1.0).collect(),
+        map: ColorMap::Diverging,
+        range: (-1.0, 1.0),
+        labels: (0..m as u32).map(|i| i / 4).collect(),
+        colour_bar: "S_ij (cosine similarity)".into(),
+        categories: Vec::new(),
+    }
+}
+
+#[test]
+fn png_has_the_requested_size_and_the_run_in_text_chunks() {
+    for (fig, w, h) in [
+        (curves(), 1200, 700),
+        (heatmap(), 3000, 2250),
+        (heatmap(), 640, 480),
+    ] {
+        let bytes = render(&fig, &meta(), Format::Png, w, h).expect("renders");
+        let img = image::load_from_memory(&bytes).expect("decodes");
+        assert_eq!((img.width(), img.height()), (w, h));
+        let decoder = png::Decoder::new(std::io::Cursor::new(&bytes));
+        let reader = decoder.read_info().expect("png");
+        let info = reader.info();
+        let text: Vec<(String, String)> = info
+            .uncompressed_latin1_text
+            .iter()
+            .map(|t| (t.keyword.clone(), t.text.clone()))
+            .collect();
+        assert!(
+            text.iter().any(|(k, v)| k == "pairscope:seed" && v == "7"),
+            "{text:?}"
+        );
+        assert!(
+            info.utf8_text
+                .iter()
+                .any(|t| t.keyword == "pairscope:config"),
+            "config chunk"
+        );
+    }
+}
+
+fn svg_texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("valid XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text().map(|t| t.trim().to_owned()))
+        .collect()
+}
+
+#[test]
+fn svg_is_vector_with_axes_legend_and_metadata() {
+    let svg =
+        String::from_utf8(render(&curves(), &meta(), Format::Svg, 1200, 700).expect("renders"))
+            .expect("utf-8");
+    let texts = svg_texts(&svg);
+    for want in [
+        "step",
+        "held-out metric",
+        "Recall@1",
+        "untrained Recall@1",
+        "Test figure",
+    ] {
+        assert!(texts.iter().any(|t| t == want), "{want:?} not in {texts:?}");
+    }
+    let doc = roxmltree::Document::parse(&svg).expect("valid XML");
+    let run = doc
+        .descendants()
+        .find(|n| n.tag_name().name() == "run")
+        .expect("metadata");
+    assert_eq!(run.attribute("seed"), Some("7"));
+    assert!(
+        doc.descendants()
+            .any(|n| n.has_tag_name("path") || n.has_tag_name("polyline"))
+    );
+}
+
+#[test]
+fn heatmap_svg_embeds_its_raster_and_keeps_text() {
+    let svg =
+        String::from_utf8(render(&heatmap(), &meta(), Format::Svg, 900, 700).expect("renders"))
+            .expect("utf-8");
+    let texts = svg_texts(&svg);
+    for want in ["j (other sample)", "i (anchor)", "S_ij (cosine similarity)"] {
+        assert!(texts.iter().any(|t| t == want), "{want:?} not in {texts:?}");
+    }
+    let doc = roxmltree::Document::parse(&svg).expect("valid XML");
+    let image = doc
+        .descendants()
+        .find(|n| n.has_tag_name("image"))
+        .expect("raster");
+    assert!(
+        image
+            .attribute("href")
+            .is_some_and(|h| h.starts_with("data:image/png;base64,"))
+    );
+}
+
+#[test]
+fn sizes_out_of_range_are_errors() {
+    assert!(render(&curves(), &meta(), Format::Png, 4, 4).is_err());
+    assert!(render(&curves(), &meta(), Format::Svg, 100_000, 10).is_err());
+}
