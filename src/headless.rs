@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::data::{Dataset, LabelColumn, SplitKind};
+use crate::data::SplitKind;
 use crate::embedding::{TsneRequest, run_tsne};
 use crate::figures::{self, Figure, FigureMeta, Format, build};
 use crate::losses::{Loss, LossSpec, Miner};
@@ -70,10 +70,16 @@ pub struct TrainArgs {
     /// samples (every class split 50/50).
     #[arg(long, value_enum)]
     pub split: Option<SplitArg>,
-    /// A CSV file (one label column, numeric features; header optional) instead of the
-    /// bundled digits.
+    /// A CSV file (one label column, numeric features; header optional) or an image folder
+    /// (one sub-folder per class) instead of the bundled digits.
     #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
+    /// Side of the square images of an image-folder --data (resized; default 16).
+    #[arg(long, value_name = "N")]
+    pub image_size: Option<usize>,
+    /// Embedding network: mlp, or cnn (grey image data only).
+    #[arg(long, value_enum)]
+    pub model: Option<ModelArg>,
     /// The label column of --data, by header name or 0-based index (default: the column
     /// named "label", else the first).
     #[arg(long, value_name = "NAME|INDEX")]
@@ -93,6 +99,12 @@ pub struct TrainArgs {
 pub enum BackendArg {
     Cpu,
     Wgpu,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelArg {
+    Mlp,
+    Cnn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -249,6 +261,21 @@ pub fn resolve_config(args: &TrainArgs) -> Result<TrainConfig, Failure> {
             SplitArg::Samples => SplitKind::Samples,
         };
     }
+    if let Some(m) = args.model {
+        config.model = match m {
+            ModelArg::Mlp => crate::training::ModelKind::Mlp,
+            ModelArg::Cnn => crate::training::ModelKind::Cnn,
+        };
+    }
+    if let Some(path) = &args.data {
+        config.data = crate::data::DataSource::from_path(
+            path.clone(),
+            args.label_column.clone(),
+            args.image_size.unwrap_or(16),
+        );
+    } else if args.label_column.is_some() || args.image_size.is_some() {
+        return Err(bad("--label-column and --image-size need --data"));
+    }
     match (&args.loss, &args.miner) {
         (Some(l), Some(m)) => {
             config.loss = LossSpec {
@@ -352,19 +379,10 @@ impl Progress {
 
 fn run(args: &TrainArgs) -> Result<(), Failure> {
     let config = resolve_config(args)?;
-    let data = match &args.data {
-        Some(path) => {
-            if path.is_dir() {
-                return Err(bad(format!(
-                    "{}: image folders are not supported by this build; give a CSV file",
-                    path.display()
-                )));
-            }
-            let label = args.label_column.as_deref().map(LabelColumn::parse);
-            crate::data::load_csv(path, label.as_ref()).map_err(|e| bad(e.to_string()))?
-        }
-        None => Dataset::digits(),
-    };
+    let (data, notes) = config.data.load().map_err(|e| bad(e.to_string()))?;
+    for note in notes.0 {
+        eprintln!("pairscope train: {note}");
+    }
     if !(64..=8192).contains(&args.width) {
         return Err(bad("--width must be in 64..=8192"));
     }

@@ -128,6 +128,8 @@ pub struct AppState {
     pub view: RunView,
     pub notices: Vec<Notice>,
     data: Arc<Dataset>,
+    /// Where `data` came from.
+    data_source: crate::data::DataSource,
     worker: Option<WorkerHandle>,
     /// Metrics of the current worker's held-out embeddings (a new job per worker, so that a
     /// Reset never mixes two runs' points).
@@ -169,6 +171,7 @@ impl AppState {
             status: RunStatus::Starting,
             view: RunView::default(),
             notices,
+            data_source: crate::data::DataSource::Digits,
             data,
             worker: None,
             eval: None,
@@ -189,7 +192,35 @@ impl AppState {
         &self.data
     }
 
+    /// Loads the configured data set when it changed; on any error the current data stays
+    /// and the configuration points at it again (nothing half-loaded replaces it).
+    fn load_data(&mut self) {
+        if self.settings.config.data == self.data_source {
+            return;
+        }
+        match self.settings.config.data.load() {
+            Ok((data, notes)) => {
+                self.data = Arc::new(data);
+                self.data_source = self.settings.config.data.clone();
+                for text in notes.0 {
+                    self.notices.push(Notice {
+                        text,
+                        is_error: false,
+                    });
+                }
+            }
+            Err(e) => {
+                self.notices.push(Notice {
+                    text: format!("data not loaded: {e}"),
+                    is_error: true,
+                });
+                self.settings.config.data = self.data_source.clone();
+            }
+        }
+    }
+
     fn restart_worker(&mut self) {
+        self.load_data();
         self.stop_compare();
         if let Some(mut old) = self.worker.take() {
             old.shutdown(Duration::from_secs(2));

@@ -5,10 +5,16 @@
 //! 8×8 pixels, grey levels 0..16 scaled to 0..1).
 
 mod csv_file;
+mod images;
 mod sampler;
+mod source;
 mod split;
+pub mod synthetic;
 
 pub use csv_file::{LabelColumn, load_csv, parse_csv};
+pub use images::{LoadNotes, load_image_folder};
+pub use source::DataSource;
+pub use synthetic::{Generator, SyntheticSpec};
 
 pub use sampler::{BatchIndices, PkSampler};
 pub use split::{Split, SplitKind};

@@ -47,6 +47,16 @@ pub struct Split {
 impl Split {
     /// `seed` only matters for [`SplitKind::Samples`] (which half of each class is held out).
     pub fn new(data: &Dataset, kind: SplitKind, seed: u64) -> Self {
+        Self::with_train_classes(data, kind, seed, None)
+    }
+
+    /// [`Split::new`] with the training classes of a `Classes` split chosen by the user.
+    pub fn with_train_classes(
+        data: &Dataset,
+        kind: SplitKind,
+        seed: u64,
+        train_classes: Option<&[usize]>,
+    ) -> Self {
         let by_class = data.indices_by_class();
         let mut train = Vec::new();
         let mut held_out = Vec::new();
@@ -54,7 +64,11 @@ impl Split {
             SplitKind::Classes => {
                 let first_held_out = data.num_classes().div_ceil(2);
                 for (c, rows) in by_class.iter().enumerate() {
-                    if c < first_held_out {
+                    let trains = match train_classes {
+                        Some(list) => list.contains(&c),
+                        None => c < first_held_out,
+                    };
+                    if trains {
                         train.extend(rows);
                     } else {
                         held_out.extend(rows);

@@ -105,11 +105,24 @@ fn run_tsne_inner(request: &TsneRequest) -> Result<TsneLayout, String> {
                 .map(|&v| f64::from(v)),
         );
     }
+    // Identical points (a collapsed class) send bhtsne's vantage-point tree into a recursion
+    // deep enough to overflow the stack: a seeded jitter of 1e-4 of the data's spread keeps
+    // every point distinct without moving the layout.
+    let mean = flat.iter().sum::<f64>() / flat.len().max(1) as f64;
+    let spread = (flat.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / flat.len().max(1) as f64)
+        .sqrt()
+        .max(1e-6);
+    let mut jitter = ChaCha8Rng::seed_from_u64(request.settings.seed ^ 0x9e37_79b9);
+    for v in &mut flat {
+        *v += 1e-4 * spread * rand::Rng::gen_range(&mut jitter, -1.0..1.0);
+    }
     let x = Array2::from_shape_vec((n, d), flat).map_err(|e| e.to_string())?;
     let y =
         TSneParams::embedding_size_with_rng(2, ChaCha8Rng::seed_from_u64(request.settings.seed))
             .perplexity(perplexity)
-            .approx_threshold(0.5)
+            // Barnes–Hut (θ = 0.5) for large sets; exact below 200 points, where bhtsne's trees
+            // can recurse without end (seen at n = 40).
+            .approx_threshold(if n < 200 { 0.0 } else { 0.5 })
             .max_iter(request.settings.iterations.max(10))
             .transform(x)
             .map_err(|e| format!("t-SNE failed: {e}"))?;
@@ -151,6 +164,7 @@ impl TsneJob {
         let worker = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("pairscope-tsne".into())
+            .stack_size(64 << 20)
             .spawn(move || {
                 loop {
                     let request = {
@@ -224,6 +238,52 @@ impl Drop for TsneJob {
             && t.is_finished()
         {
             let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(n: usize, d: usize, collapsed: bool) -> TsneRequest {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let points = (0..n * d)
+            .map(|k| {
+                if collapsed {
+                    if (k / d) < n / 2 { 1.0 } else { -1.0 }
+                } else {
+                    rand::Rng::gen_range(&mut rng, -1.0..1.0)
+                }
+            })
+            .collect();
+        TsneRequest {
+            step: 0,
+            points,
+            d,
+            labels: (0..n).map(|i| u32::from(i >= n / 2)).collect(),
+            rows: (0..n).collect(),
+            settings: TsneSettings::default(),
+        }
+    }
+
+    #[test]
+    fn small_and_collapsed_sets_get_a_layout() {
+        // The job thread's stack size.
+        for (n, collapsed) in [
+            (300, false),
+            (40, false),
+            (40, true),
+            (7, true),
+            (300, true),
+        ] {
+            let out = std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn(move || run_tsne(&request(n, 64, collapsed)).map(|l| l.xy.len()))
+                .expect("thread")
+                .join()
+                .expect("no panic");
+            assert_eq!(out, Ok(n), "n = {n}, collapsed = {collapsed}");
         }
     }
 }

@@ -30,10 +30,29 @@ impl BackendChoice {
     }
 }
 
+/// The embedding network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// `d_in → hidden → ReLU → embedding`.
+    #[default]
+    Mlp,
+    /// Two 3×3 conv + ReLU + 2×2 max-pool blocks (16, 32 channels), then the MLP head; for
+    /// grey image data.
+    Cnn,
+}
+
 /// A complete, reproducible description of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
+    /// The data set.
+    pub data: crate::data::DataSource,
+    /// Which classes train when `split = "classes"` (default: the first half, the rest held
+    /// out, as in the metric-learning literature).
+    pub train_classes: Option<Vec<usize>>,
+    /// The embedding network.
+    pub model: ModelKind,
     /// Seeds the model's initial weights, the batch sampler and the split.
     pub seed: u64,
     pub split: SplitKind,
@@ -57,6 +76,9 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
+            data: crate::data::DataSource::Digits,
+            train_classes: None,
+            model: ModelKind::Mlp,
             seed: 0,
             split: SplitKind::Samples,
             batch_classes: 5,

@@ -8,6 +8,6 @@ pub mod trainer;
 pub mod worker;
 
 pub use backend::{Backend, select};
-pub use config::{BackendChoice, TrainConfig};
+pub use config::{BackendChoice, ModelKind, TrainConfig};
 pub use trainer::{BatchSnapshot, EvalPoint, StepStats, TrainError, Trainer};
 pub use worker::{Command, Event, WorkerHandle};

@@ -130,7 +130,17 @@ impl Trainer {
         let mut config = config;
         config.loss = with_embedding_dim(config.loss, config.embedding_dim);
         config.validate().map_err(TrainError::Config)?;
-        let split = Split::new(&data, config.split, config.seed);
+        let split = Split::with_train_classes(
+            &data,
+            config.split,
+            config.seed,
+            config.train_classes.as_deref(),
+        );
+        if config.model == super::config::ModelKind::Cnn && data.image_shape.is_none() {
+            return Err(TrainError::Config(
+                "the CNN needs grey image data (the digits or an image folder)".into(),
+            ));
+        }
         if split.train.is_empty() || split.held_out.is_empty() {
             return Err(TrainError::Config(
                 "the split leaves no training or no held-out data".into(),
@@ -144,13 +154,22 @@ impl Trainer {
             config.seed,
         );
         let device = backend.device.clone().autodiff();
-        let model = EmbeddingNet::new(
-            data.dim,
-            config.hidden_dim,
-            config.embedding_dim,
-            config.seed,
-            &device,
-        );
+        let model = match (config.model, data.image_shape) {
+            (super::config::ModelKind::Cnn, Some((w, h))) => EmbeddingNet::cnn(
+                (h, w),
+                config.hidden_dim,
+                config.embedding_dim,
+                config.seed,
+                &device,
+            ),
+            _ => EmbeddingNet::new(
+                data.dim,
+                config.hidden_dim,
+                config.embedding_dim,
+                config.seed,
+                &device,
+            ),
+        };
         Ok(Self {
             optim: AdamConfig::new().with_epsilon(1e-8).init(),
             config,

@@ -12,7 +12,7 @@ use crate::app::{AppCommand, AppState, RunStatus};
 use crate::data::Dataset;
 use crate::gpu::View;
 use crate::gpu::colormap::{self, ColorMap, MiningCode};
-use crate::losses::explain::{self, CurveScale, PairFacts};
+use crate::losses::explain::{self, PairFacts};
 use crate::training::BatchSnapshot;
 
 /// The six stages of one training step.
@@ -497,7 +497,7 @@ fn stage_view(
         }
         Stage::Weighting => {
             heatmap_stage(ui, batch, gpu, teach, View::Weights, side * 0.5);
-            weight_scatter(ui, batch, teach, side);
+            weight_scatter(ui, batch, side);
         }
         Stage::Loss => {
             ui.add_space(8.0);
@@ -612,54 +612,14 @@ fn samples(
     });
 }
 
-fn weight_scatter(ui: &mut egui::Ui, batch: &BatchSnapshot, teach: &mut TeachState, side: f32) {
-    let m = batch.m();
-    let cache = teach.cache_for(batch);
-    let (mut pos, mut neg) = (Vec::new(), Vec::new());
-    let mut anchors_pos = vec![0usize; m];
-    let mut anchors_neg = vec![0usize; m];
-    let (mut active_pos, mut active_neg) = (0, 0);
-    for &(i, j) in &cache.kept {
-        let k = i * m + j;
-        let p = [
-            f64::from(batch.similarity[k]),
-            f64::from(batch.weights[k].abs()),
-        ];
-        if batch.labels[i] == batch.labels[j] {
-            pos.push(p);
-            anchors_pos[i] += 1;
-            active_pos += usize::from(batch.weights[k] != 0.0);
-        } else {
-            neg.push(p);
-            anchors_neg[i] += 1;
-            active_neg += usize::from(batch.weights[k] != 0.0);
-        }
-    }
-    let mean = |v: &[usize]| {
-        let with: Vec<usize> = v.iter().copied().filter(|&n| n > 0).collect();
-        if with.is_empty() {
-            1.0
-        } else {
-            with.iter().sum::<usize>() as f64 / with.len() as f64
-        }
+fn weight_scatter(ui: &mut egui::Ui, batch: &BatchSnapshot, side: f32) {
+    // The same series as the exported figure (`figures::build::w_vs_s`).
+    let crate::figures::Figure::Plot { series, .. } = crate::figures::build::w_vs_s(batch) else {
+        return;
     };
-    let scale = CurveScale {
-        m,
-        mean_kept_pos: mean(&anchors_pos),
-        mean_kept_neg: mean(&anchors_neg),
-        active_pos,
-        active_neg,
-    };
-    let curve = |positive: bool| -> Option<Vec<[f64; 2]>> {
-        (0..=200)
-            .map(|t| {
-                let s = -1.0 + 2.0 * f64::from(t) / 200.0;
-                explain::single_pair_weight(&batch.spec, s, positive, scale).map(|w| [s, w])
-            })
-            .collect()
-    };
-    let green = Color32::from_rgb(0, 158, 115);
-    let vermilion = Color32::from_rgb(213, 94, 0);
+    let has_curve = series
+        .iter()
+        .any(|s| s.stroke == crate::figures::Stroke::Solid);
     ui.strong("w against S for every kept pair");
     Plot::new("teach-w-vs-s")
         .height(side * 0.45)
@@ -667,31 +627,25 @@ fn weight_scatter(ui: &mut egui::Ui, batch: &BatchSnapshot, teach: &mut TeachSta
         .y_axis_label("w_ij")
         .legend(Legend::default())
         .show(ui, |plot| {
-            if let Some(c) = curve(true) {
-                plot.line(
-                    Line::new("single-pair weight, positive", PlotPoints::from(c)).color(green),
-                );
+            for s in series {
+                let (r, g, b) = s.colour;
+                let colour = Color32::from_rgb(r, g, b);
+                let pts: Vec<[f64; 2]> = s.points.iter().map(|&(x, y)| [x, y]).collect();
+                if s.stroke == crate::figures::Stroke::Markers {
+                    plot.points(
+                        Points::new(s.name, PlotPoints::from(pts))
+                            .color(colour)
+                            .radius(2.0),
+                    );
+                } else {
+                    plot.line(Line::new(s.name, PlotPoints::from(pts)).color(colour));
+                }
             }
-            if let Some(c) = curve(false) {
-                plot.line(
-                    Line::new("single-pair weight, negative", PlotPoints::from(c)).color(vermilion),
-                );
-            }
-            plot.points(
-                Points::new("positive pairs", PlotPoints::from(pos))
-                    .color(green)
-                    .radius(2.0),
-            );
-            plot.points(
-                Points::new("negative pairs", PlotPoints::from(neg))
-                    .color(vermilion)
-                    .radius(2.0),
-            );
         });
-    if explain::single_pair_weight(&batch.spec, 0.0, true, scale).is_none() {
-        ui.small("This loss has no single-pair weight curve: its pairs interact (triplets, log-sum-exp over pairs).");
-    } else {
+    if has_curve {
         ui.small("Curves: the weight of a pair that is its anchor's only kept pair of its side.");
+    } else {
+        ui.small("This loss has no single-pair weight curve: its pairs interact (triplets, log-sum-exp over pairs).");
     }
 }
 

@@ -1,0 +1,76 @@
+//! Where a run's data comes from (part of the run configuration).
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::{DataError, Dataset, LabelColumn, LoadNotes, SyntheticSpec};
+
+/// The data of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DataSource {
+    /// The bundled handwritten digits (8×8 images).
+    #[default]
+    Digits,
+    /// A CSV file: one label column (by name or 0-based index; default `label` or the first)
+    /// and numeric features.
+    Csv {
+        path: PathBuf,
+        #[serde(default)]
+        label_column: Option<String>,
+    },
+    /// One sub-folder of images per class, resized to `size × size`.
+    ImageFolder {
+        path: PathBuf,
+        #[serde(default = "default_image_size")]
+        size: usize,
+        #[serde(default)]
+        rgb: bool,
+    },
+    /// A synthetic generator.
+    Synthetic(SyntheticSpec),
+}
+
+fn default_image_size() -> usize {
+    16
+}
+
+impl DataSource {
+    /// Reads or generates the data; validation happens before anything is returned.
+    pub fn load(&self) -> Result<(Dataset, LoadNotes), DataError> {
+        match self {
+            Self::Digits => Ok((Dataset::digits(), LoadNotes::default())),
+            Self::Csv { path, label_column } => {
+                let label = label_column.as_deref().map(LabelColumn::parse);
+                Ok((super::load_csv(path, label.as_ref())?, LoadNotes::default()))
+            }
+            Self::ImageFolder { path, size, rgb } => super::load_image_folder(path, *size, *rgb),
+            Self::Synthetic(spec) => Ok((spec.generate()?, LoadNotes::default())),
+        }
+    }
+
+    /// A CSV file or an image folder, by what `path` is.
+    pub fn from_path(path: PathBuf, label_column: Option<String>, image_size: usize) -> Self {
+        if path.is_dir() {
+            Self::ImageFolder {
+                path,
+                size: image_size,
+                rgb: false,
+            }
+        } else {
+            Self::Csv { path, label_column }
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Self::Digits => "digits (bundled)".into(),
+            Self::Csv { path, .. } => format!("CSV {}", path.display()),
+            Self::ImageFolder { path, size, .. } => {
+                format!("images {} ({size}×{size})", path.display())
+            }
+            Self::Synthetic(s) => format!("synthetic {}", s.generator.label()),
+        }
+    }
+}
