@@ -349,7 +349,7 @@ fn finish_svg(svg: String, meta: &FigureMeta, raster: Option<&Raster>, area: Are
             }
             let b64 = base64::engine::general_purpose::STANDARD.encode(png);
             let image = format!(
-                "\n<image x=\"{x0}\" y=\"{y0}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,{b64}\"/>",
+                "\n<image x=\"{x0}\" y=\"{y0}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" image-rendering=\"optimizeSpeed\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,{b64}\"/>",
                 x1 - x0,
                 y1 - y0
             );
@@ -524,11 +524,14 @@ where
                 }
                 .map_err(draw_err)?;
                 if !s.name.is_empty() {
+                    let markers = s.stroke == Stroke::Markers;
                     anno.label(s.name.clone()).legend(move |(x, y)| {
-                        PathElement::new(
-                            vec![(x, y), (x + 18, y)],
-                            ShapeStyle::from(&colour).stroke_width(3),
-                        )
+                        // A dot for scattered points, a line segment for curves.
+                        let style = ShapeStyle::from(&colour).stroke_width(3);
+                        let len = if markers { 0 } else { 18 };
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (len, 0)], style)
+                            + Circle::new((9, 0), if markers { 3 } else { 0 }, colour.filled())
                     });
                 }
             }
