@@ -80,6 +80,14 @@ impl Dataset {
     }
 
     /// Gathers rows into a new `[idx.len(), dim]` matrix.
+    /// Row `i` as 8-bit grey levels (values clamped to 0..=1), for drawing image rows.
+    pub fn grey_pixels(&self, i: usize) -> Vec<u8> {
+        self.row(i)
+            .iter()
+            .map(|v| (v.clamp(0.0, 1.0) * 255.0) as u8)
+            .collect()
+    }
+
     pub fn gather(&self, idx: &[usize]) -> Vec<f32> {
         let mut out = Vec::with_capacity(idx.len() * self.dim);
         for &i in idx {

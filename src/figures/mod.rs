@@ -4,7 +4,6 @@
 //! `<image>`, pixel-exact). Colours: Okabe–Ito and the heatmap maps of `gpu::colormap`, all
 //! colour-blind safe. No egui here: the app, `pairscope train` and the tests share it.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -175,11 +174,11 @@ pub fn render(
     match format {
         Format::Svg => {
             let mut svg = String::new();
-            let mut area_px = None;
+            let area_px;
             {
                 let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
                 root.fill(&WHITE).map_err(draw_err)?;
-                area_px = draw(&root, fig, meta, area_px, true)?;
+                area_px = draw(&root, fig, meta)?;
                 root.present().map_err(draw_err)?;
             }
             Ok(finish_svg(svg, meta, raster.as_ref(), area_px).into_bytes())
@@ -192,7 +191,7 @@ pub fn render(
                 let mut scratch = String::new();
                 let root =
                     SVGBackend::with_string(&mut scratch, (width, height)).into_drawing_area();
-                draw(&root, fig, meta, None, true)?
+                draw(&root, fig, meta)?
             } else {
                 None
             };
@@ -202,7 +201,7 @@ pub fn render(
             {
                 let root =
                     BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
-                draw(&root, fig, meta, area_px, false)?;
+                draw(&root, fig, meta)?;
                 root.present().map_err(draw_err)?;
             }
             encode_png(&buf, width, height, meta)
@@ -372,8 +371,6 @@ fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     fig: &Figure,
     meta: &FigureMeta,
-    area_px: AreaPx,
-    _fill: bool,
 ) -> Result<AreaPx, FigureError>
 where
     DB::ErrorType: 'static,
@@ -406,7 +403,6 @@ where
         } => {
             let bar_w = (w / 6).clamp(90, 220);
             let (left, right) = body.split_horizontally(w.saturating_sub(bar_w));
-            let side = left.dim_in_pixel();
             let mut chart = ChartBuilder::on(&left)
                 .caption(&meta.title, (FONT, title_size))
                 .margin(12)
@@ -414,7 +410,6 @@ where
                 .y_label_area_size(56)
                 .build_cartesian_2d(0.0..*m as f64, *m as f64..0.0)
                 .map_err(draw_err)?;
-            let _ = side;
             chart
                 .configure_mesh()
                 .disable_mesh()
@@ -426,7 +421,6 @@ where
                 .map_err(draw_err)?;
             let (xr, yr) = chart.plotting_area().get_pixel_range();
             let measured = Some((xr.start, yr.start, xr.end, yr.end));
-            let _ = area_px;
             // Class boundaries.
             let line = ShapeStyle::from(&BLACK.mix(0.6)).stroke_width(1);
             for k in 1..labels.len() {
@@ -660,20 +654,14 @@ where
     Ok(())
 }
 
-/// Writes `rows` as CSV with a header (atomically).
-pub fn save_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> Result<(), FigureError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// `rows` as CSV with a header (the data behind a figure).
+pub fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, FigureError> {
     let err = |e: csv::Error| FigureError::Encode(e.to_string());
+    let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header).map_err(err)?;
     for r in rows {
         w.write_record(r).map_err(err)?;
     }
-    let mut bytes = w
-        .into_inner()
-        .map_err(|e| FigureError::Encode(e.to_string()))?;
-    bytes.flush().ok();
-    crate::io::write_atomic(path, &bytes).map_err(|source| FigureError::Write {
-        path: path.display().to_string(),
-        source,
-    })
+    w.into_inner()
+        .map_err(|e| FigureError::Encode(e.to_string()))
 }

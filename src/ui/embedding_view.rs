@@ -47,13 +47,9 @@ impl EmbeddingViewState {
             if self.thumbs.len() > 512 {
                 self.thumbs.clear();
             }
-            let x = data.row(row);
+            let grey = data.grey_pixels(row);
             let pixels = (0..h * w)
-                .map(|k| {
-                    Color32::from_gray(
-                        (x.get(k).copied().unwrap_or(0.0).clamp(0.0, 1.0) * 255.0) as u8,
-                    )
-                })
+                .map(|k| Color32::from_gray(grey.get(k).copied().unwrap_or(0)))
                 .collect();
             let img = egui::ColorImage::new([w, h], pixels);
             let tex = ctx.load_texture(format!("thumb-{row}"), img, TextureOptions::NEAREST);

@@ -185,14 +185,7 @@ fn data(
     batch: Option<&BatchSnapshot>,
 ) -> Option<(&'static str, Vec<u8>)> {
     let view = &state.view;
-    let csv = |header: &[&str], rows: Vec<Vec<String>>| -> Option<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(header).ok()?;
-        for r in rows {
-            w.write_record(&r).ok()?;
-        }
-        w.into_inner().ok()
-    };
+    let csv = |header: &[&str], rows: Vec<Vec<String>>| figures::csv_bytes(header, &rows).ok();
     match target {
         Target::Heatmap(_) | Target::WvsS => {
             let b = batch?;

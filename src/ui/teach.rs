@@ -567,11 +567,10 @@ fn samples(
         let mut img = egui::ColorImage::filled([iw, ih], Color32::from_gray(40));
         for (r, (_, members)) in groups.iter().enumerate() {
             for (c, &k) in members.iter().take(PER_ROW).enumerate() {
-                let x = data.row(batch.rows[k]);
+                let grey = data.grey_pixels(batch.rows[k]);
                 for py in 0..h {
                     for px in 0..w {
-                        let v = (x.get(py * w + px).copied().unwrap_or(0.0).clamp(0.0, 1.0) * 255.0)
-                            as u8;
+                        let v = grey.get(py * w + px).copied().unwrap_or(0);
                         img[(c * tw + px, r * th + py)] = Color32::from_gray(v);
                     }
                 }
@@ -603,7 +602,7 @@ fn samples(
                         format!("class {c}")
                     },
                     egui::FontId::proportional(12.0),
-                    super::plots::CLASS_COLOURS[*c as usize % 10],
+                    super::plots::class_colour(*c, ui.visuals().dark_mode),
                 );
             }
         });
@@ -756,11 +755,10 @@ fn pair_images(
     if teach.pair_tex.as_ref().is_none_or(|(k, _)| *k != key) {
         let mut img = egui::ColorImage::filled([2 * w + 1, h], Color32::from_gray(40));
         for (slot, k) in [i, j].into_iter().enumerate() {
-            let x = data.row(batch.rows[k]);
+            let grey = data.grey_pixels(batch.rows[k]);
             for py in 0..h {
                 for px in 0..w {
-                    let v =
-                        (x.get(py * w + px).copied().unwrap_or(0.0).clamp(0.0, 1.0) * 255.0) as u8;
+                    let v = grey.get(py * w + px).copied().unwrap_or(0);
                     img[(slot * (w + 1) + px, py)] = Color32::from_gray(v);
                 }
             }
