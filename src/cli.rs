@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::losses::{output_json, parse_case};
+use crate::losses::case_json;
 
 /// `pairscope loss --input CASE.json`: one JSON object with the loss, `dL/dS` and the mined
 /// pairs of a golden-format case.
@@ -23,11 +23,7 @@ pub fn loss(input: &Path) -> ExitCode {
 /// The JSON text `pairscope loss` prints, or the one-line error.
 pub fn loss_json(input: &Path) -> Result<String, String> {
     let text = std::fs::read_to_string(input).map_err(|e| format!("{}: {e}", input.display()))?;
-    let case = parse_case(&text).map_err(|e| format!("{}: {e}", input.display()))?;
-    let out = case
-        .evaluate()
-        .map_err(|e| format!("{}: {e}", input.display()))?;
-    serde_json::to_string(&output_json(&out)).map_err(|e| e.to_string())
+    case_json(&text).map_err(|e| format!("{}: {e}", input.display()))
 }
 
 /// What `pairscope doctor` found.

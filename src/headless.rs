@@ -18,8 +18,10 @@ use crate::embedding::{TsneRequest, run_tsne};
 use crate::figures::{self, Figure, FigureMeta, Format, build};
 use crate::losses::{Loss, LossSpec, Miner};
 use crate::metrics::Retrieval;
+pub use crate::training::config::{config_toml, parse_config, read_config};
 use crate::training::{
-    BackendChoice, BatchSnapshot, EvalPoint, StepStats, TrainConfig, TrainError, Trainer,
+    BackendChoice, BatchSnapshot, Checkpoint, EvalPoint, StepStats, TrainConfig, TrainError,
+    Trainer,
 };
 
 /// Flags of `pairscope train` (flags override the configuration file).
@@ -29,6 +31,14 @@ pub struct TrainArgs {
     /// config.toml). Unknown keys and out-of-range values are errors.
     #[arg(long, value_name = "RUN.toml")]
     pub config: Option<PathBuf>,
+    /// Start from a saved model (a checkpoint from Save model or --save-model): its run
+    /// configuration is the base (unless --config is given) and its weights are loaded; a model
+    /// that does not fit the network is an error (status 2).
+    #[arg(long, value_name = "MODEL.toml")]
+    pub load_model: Option<PathBuf>,
+    /// Write the trained model (the last good one if the run diverged) as a checkpoint.
+    #[arg(long, value_name = "MODEL.toml")]
+    pub save_model: Option<PathBuf>,
     /// Training steps (mini-batches).
     #[arg(long, value_name = "N")]
     pub steps: u64,
@@ -168,33 +178,6 @@ impl From<&EvalPoint> for EvalRow {
     }
 }
 
-/// Reads a run configuration; the message names the file and the key.
-pub fn read_config(path: &Path) -> Result<TrainConfig, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    parse_config(&text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Parses and validates a TOML configuration (unknown keys and out-of-range values rejected).
-pub fn parse_config(text: &str) -> Result<TrainConfig, String> {
-    let config: TrainConfig = toml::from_str(text).map_err(|e| {
-        let msg = e.message().to_owned();
-        match e.span() {
-            Some(span) => {
-                let line = text[..span.start.min(text.len())].lines().count().max(1);
-                format!("line {line}: {msg}")
-            }
-            None => msg,
-        }
-    })?;
-    config.validate()?;
-    Ok(config)
-}
-
-/// The configuration as TOML (what `config.toml` and Save session write).
-pub fn config_toml(config: &TrainConfig) -> Result<String, String> {
-    toml::to_string_pretty(config).map_err(|e| e.to_string())
-}
-
 fn loss_by_name(name: &str) -> Result<Loss, Failure> {
     Loss::presets()
         .into_iter()
@@ -227,9 +210,26 @@ fn miner_by_name(name: &str) -> Result<Option<Miner>, Failure> {
 
 /// The configuration after the file and the flags.
 pub fn resolve_config(args: &TrainArgs) -> Result<TrainConfig, Failure> {
-    let mut config = match &args.config {
-        Some(path) => read_config(path).map_err(bad)?,
-        None => TrainConfig::default(),
+    let checkpoint = read_checkpoint(args)?;
+    resolve_config_on(args, checkpoint.as_ref())
+}
+
+fn read_checkpoint(args: &TrainArgs) -> Result<Option<Checkpoint>, Failure> {
+    args.load_model
+        .as_deref()
+        .map(Checkpoint::read)
+        .transpose()
+        .map_err(|e| bad(format!("--load-model {e}")))
+}
+
+fn resolve_config_on(
+    args: &TrainArgs,
+    checkpoint: Option<&Checkpoint>,
+) -> Result<TrainConfig, Failure> {
+    let mut config = match (&args.config, checkpoint) {
+        (Some(path), _) => read_config(path).map_err(bad)?,
+        (None, Some(c)) => c.config.clone(),
+        (None, None) => TrainConfig::default(),
     };
     if let Some(v) = args.seed {
         config.seed = v;
@@ -378,7 +378,14 @@ impl Progress {
 }
 
 fn run(args: &TrainArgs) -> Result<(), Failure> {
-    let config = resolve_config(args)?;
+    run_observed(args, &mut |_| {})
+}
+
+/// The run of `pairscope train`, calling `after_step` with the step count after every trained
+/// batch (the soak test samples resident memory there).
+pub fn run_observed(args: &TrainArgs, after_step: &mut dyn FnMut(u64)) -> Result<(), Failure> {
+    let checkpoint = read_checkpoint(args)?;
+    let config = resolve_config_on(args, checkpoint.as_ref())?;
     let (data, notes) = config.data.load().map_err(|e| bad(e.to_string()))?;
     for note in notes.0 {
         eprintln!("pairscope train: {note}");
@@ -391,6 +398,13 @@ fn run(args: &TrainArgs) -> Result<(), Failure> {
     let backend = crate::training::select(config.backend);
     let mut trainer = Trainer::new(config.clone(), Arc::clone(&data), &backend)
         .map_err(|e| bad(e.to_string()))?;
+    if let Some(c) = &checkpoint {
+        trainer
+            .load_checkpoint(c)
+            .map_err(|e| bad(format!("--load-model: {e}")))?;
+    }
+    let first_step = trainer.step_count();
+    let last_step = first_step + args.steps;
     let untrained = trainer.evaluate().map_err(|e| bad(e.to_string()))?;
     let raw = trainer.raw_baseline();
     let mut evals = vec![untrained];
@@ -417,10 +431,11 @@ fn run(args: &TrainArgs) -> Result<(), Failure> {
             positive_pairs: batch.positive_pairs,
             negative_pairs: batch.negative_pairs,
         });
-        progress.step(batch.step, batch.loss);
+        progress.step(batch.step - first_step, batch.loss);
         let step = batch.step;
         last = Some(batch);
-        if step % config.eval_every == 0 || step == args.steps {
+        after_step(step);
+        if step % config.eval_every == 0 || step == last_step {
             match trainer.evaluate() {
                 Ok(e) => evals.push(e),
                 Err(e @ TrainError::Diverged { .. }) => {
@@ -448,6 +463,13 @@ fn run(args: &TrainArgs) -> Result<(), Failure> {
     write(&args.out.join("metrics.json"), &json)?;
     let toml_text = config_toml(trainer.config()).map_err(bad)?;
     write(&args.out.join("config.toml"), toml_text.as_bytes())?;
+    if let Some(path) = &args.save_model {
+        // After a divergence this is the last good model (the trainer kept it).
+        let checkpoint = trainer.checkpoint().map_err(|e| bad(e.to_string()))?;
+        checkpoint
+            .write(path)
+            .map_err(|e| bad(format!("--save-model {e}")))?;
+    }
     if let Some(reason) = stopped {
         return Err(Failure {
             code: 3,
@@ -482,7 +504,11 @@ fn run(args: &TrainArgs) -> Result<(), Failure> {
     ));
     figs.push((
         "metrics".into(),
-        build::metrics_curve(&evals, Some(&untrained.metrics), Some(&raw)),
+        build::metrics_curve(
+            &evals,
+            (first_step == 0).then_some(&untrained.metrics),
+            Some(&raw),
+        ),
         "Held-out retrieval".into(),
         wide,
     ));

@@ -49,6 +49,31 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_rename_leaves_the_old_target_and_no_temporary() {
+        // A target that cannot be replaced (a non-empty folder): the rename fails after the
+        // temporary file was written.
+        let dir = std::env::temp_dir().join(format!("pairscope-io-fail-{}", std::process::id()));
+        let target = dir.join("out.json");
+        std::fs::create_dir_all(&target).expect("target folder");
+        std::fs::write(target.join("kept.txt"), b"old").expect("old content");
+        assert!(write_atomic(&target, b"new").is_err());
+        assert_eq!(
+            std::fs::read(target.join("kept.txt")).expect("kept"),
+            b"old"
+        );
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(
+            names,
+            vec![std::ffi::OsString::from("out.json")],
+            "no temporary left"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
     fn a_failed_write_leaves_nothing() {
         let missing = std::env::temp_dir().join("pairscope-no-such-dir/x/y.txt");
         assert!(write_atomic(&missing, b"x").is_err());

@@ -5,15 +5,29 @@
 //! and `headless` (`pairscope train`) beside `app`; no egui outside `ui`, no
 //! burn outside `training`.
 
+//!
+//! Without the default `app` feature only the parsers, the data loaders, the loss engine and
+//! the run configuration are built: what the fuzz targets in `fuzz/` exercise.
+
+#[cfg(feature = "app")]
 pub mod app;
+#[cfg(feature = "app")]
 pub mod cli;
 pub mod data;
+#[cfg(feature = "app")]
 pub mod embedding;
+#[cfg(feature = "app")]
 pub mod figures;
+#[doc(hidden)]
+pub mod fuzz;
+#[cfg(feature = "app")]
 pub mod gpu;
+#[cfg(feature = "app")]
 pub mod headless;
 pub mod io;
 pub mod losses;
+#[cfg(feature = "app")]
 pub mod metrics;
 pub mod training;
+#[cfg(feature = "app")]
 pub mod ui;

@@ -25,14 +25,14 @@ enum Cmd {
         #[arg(long)]
         input: PathBuf,
     },
-    /// Print what to check when something looks wrong: the wgpu adapter, the burn backend
-    /// training would use, and a self-test of the GPU batch pipeline against the CPU loss
-    /// engine on a seeded batch (m = 1024) with both timings. Exit status: 0 parity holds,
-    /// 1 it does not, 2 no wgpu adapter.
     /// Train without a window and write metrics.json, config.toml and every figure (PNG and
     /// SVG) to --out. Flags override the --config file. Exit status: 0 success, 2 bad flags,
     /// files or values, 3 the run diverged (metrics.json up to the last good step).
     Train(pairscope::headless::TrainArgs),
+    /// Print what to check when something looks wrong: the wgpu adapter, the burn backend
+    /// training would use, and a self-test of the GPU batch pipeline against the CPU loss
+    /// engine on a seeded batch (m = 1024) with both timings. Exit status: 0 parity holds,
+    /// 1 it does not, 2 no wgpu adapter.
     Doctor {
         /// Print one JSON object instead of text.
         #[arg(long)]

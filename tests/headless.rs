@@ -267,3 +267,109 @@ fn a_diverging_run_exits_3_and_keeps_its_metrics() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_saved_model_starts_the_next_run_and_the_wrong_network_is_refused() {
+    let first = out_dir("save-model");
+    let model = first.join("model.toml");
+    let out = train(&[
+        "--steps",
+        "5",
+        "--backend",
+        "cpu",
+        "--save-model",
+        model.to_str().expect("utf-8"),
+        "--out",
+        first.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let checkpoint = pairscope::training::Checkpoint::read(&model).expect("a checkpoint");
+    assert_eq!(checkpoint.step, 5);
+
+    let second = out_dir("load-model");
+    let out = train(&[
+        "--load-model",
+        model.to_str().expect("utf-8"),
+        "--steps",
+        "3",
+        "--out",
+        second.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m = json(&second.join("metrics.json"));
+    let steps: Vec<u64> = m["train"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["step"].as_u64().expect("step"))
+        .collect();
+    assert_eq!(steps, vec![6, 7, 8], "continues from the checkpoint's step");
+    assert_eq!(m["eval"][0]["step"], 5);
+    // The checkpoint's configuration was the base (its backend, cpu, kept).
+    assert_eq!(m["config"]["backend"], "cpu");
+
+    // Another network: a configuration with another hidden size.
+    let config = first.join("hidden32.toml");
+    let text = std::fs::read_to_string(first.join("config.toml")).expect("config.toml");
+    std::fs::write(&config, text.replace("hidden_dim = 128", "hidden_dim = 32")).expect("w");
+    let third = out_dir("wrong-model");
+    let out = train(&[
+        "--load-model",
+        model.to_str().expect("utf-8"),
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--steps",
+        "3",
+        "--out",
+        third.to_str().expect("utf-8"),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("does not fit") && err.contains("shape mismatch"),
+        "{err}"
+    );
+    assert!(!third.join("metrics.json").exists());
+    for d in [first, second, third] {
+        std::fs::remove_dir_all(&d).ok();
+    }
+}
+
+#[test]
+fn a_diverging_run_saves_its_last_good_model() {
+    let dir = out_dir("diverge-save");
+    let model = dir.join("model.toml");
+    let out = train(&[
+        "--lr",
+        "1e9",
+        "--steps",
+        "50",
+        "--backend",
+        "cpu",
+        "--save-model",
+        model.to_str().expect("utf-8"),
+        "--out",
+        dir.to_str().expect("utf-8"),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("likely cause"), "{err}");
+    let rows = json(&dir.join("metrics.json"))["train"]
+        .as_array()
+        .expect("rows")
+        .len() as u64;
+    let checkpoint = pairscope::training::Checkpoint::read(&model).expect("saved");
+    assert_eq!(checkpoint.step, rows, "the model of the last good step");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -67,11 +67,25 @@ impl CompareSide {
                     }
                 }
                 Event::Failed(text) => self.failed = Some(text),
+                Event::BackendChanged { step, why, .. } => {
+                    self.history.retain(|h| h.step <= step);
+                    self.evals.retain(|e| e.step <= step);
+                    self.failed = Some(format!(
+                        "the GPU was lost ({why}); this side goes on on the CPU from step {step}"
+                    ));
+                }
                 Event::Paused { .. } | Event::Resumed => {}
             }
         }
         if let Some(eval) = &self.eval {
-            self.evals.extend(eval.drain());
+            for result in eval.drain() {
+                match result {
+                    Ok(point) => self.evals.push(point),
+                    Err(e) => {
+                        self.failed.get_or_insert(e);
+                    }
+                }
+            }
         }
         self.batch = self.worker.latest_batch();
     }

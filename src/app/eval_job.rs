@@ -3,6 +3,7 @@
 //! this job scores it. Requests queue in order; when the job falls behind, new requests are
 //! dropped (the curve then has fewer points) rather than slowing training down.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -10,11 +11,11 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 
 use crate::metrics::Retrieval;
 use crate::training::EvalPoint;
-use crate::training::worker::HeldOutEmbedding;
+use crate::training::worker::{HeldOutEmbedding, panic_message};
 
 pub struct EvalJob {
     requests: Option<Sender<(Arc<HeldOutEmbedding>, u64)>>,
-    results: Receiver<EvalPoint>,
+    results: Receiver<Result<EvalPoint, String>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -26,19 +27,27 @@ impl EvalJob {
             .name("pairscope-eval".into())
             .spawn(move || {
                 for (held_out, seed) in request_rx {
-                    let metrics = Retrieval::evaluate(
-                        &held_out.embeddings,
-                        held_out.d,
-                        &held_out.labels,
-                        seed,
-                    );
-                    if result_tx
-                        .send(EvalPoint {
-                            step: held_out.step,
-                            metrics,
-                        })
-                        .is_err()
-                    {
+                    // A panic in one evaluation is reported and the job goes on.
+                    let result = catch_unwind(AssertUnwindSafe(|| {
+                        Retrieval::evaluate(
+                            &held_out.embeddings,
+                            held_out.d,
+                            &held_out.labels,
+                            seed,
+                        )
+                    }))
+                    .map(|metrics| EvalPoint {
+                        step: held_out.step,
+                        metrics,
+                    })
+                    .map_err(|p| {
+                        format!(
+                            "evaluation of step {} failed: {}",
+                            held_out.step,
+                            panic_message(&*p)
+                        )
+                    });
+                    if result_tx.send(result).is_err() {
                         return;
                     }
                     notify();
@@ -58,8 +67,8 @@ impl EvalJob {
             .is_some_and(|tx| tx.try_send((held_out, seed)).is_ok())
     }
 
-    /// Finished evaluations, in step order.
-    pub fn drain(&self) -> Vec<EvalPoint> {
+    /// Finished evaluations (or why one failed), in step order.
+    pub fn drain(&self) -> Vec<Result<EvalPoint, String>> {
         self.results.try_iter().collect()
     }
 }

@@ -51,8 +51,13 @@ pub enum AppCommand {
     Notice((String, bool)),
     /// Write the run configuration (with the t-SNE settings) as TOML.
     SaveSession(std::path::PathBuf),
-    /// Load a run configuration; on any error nothing changes. Applies with a Reset.
+    /// Load a run configuration; on any error nothing changes. Applies with a Reset. A model
+    /// checkpoint opened here loads as [`AppCommand::LoadModel`].
     OpenSession(std::path::PathBuf),
+    /// Write a checkpoint of the trained model (with its configuration).
+    SaveModel(std::path::PathBuf),
+    /// Start a new run from a checkpoint: its configuration and trained weights.
+    LoadModel(std::path::PathBuf),
 }
 
 /// Where the run is.
@@ -134,6 +139,8 @@ pub struct AppState {
     /// Metrics of the current worker's held-out embeddings (a new job per worker, so that a
     /// Reset never mixes two runs' points).
     eval: Option<EvalJob>,
+    /// An evaluation of this run failed (reported once).
+    eval_failed: bool,
     tsne: Option<TsneJob>,
     notify: Notify,
     rate_window: (Instant, u64),
@@ -142,6 +149,11 @@ pub struct AppState {
     pending_fork: Option<(
         LossSpec,
         crossbeam_channel::Receiver<Result<Vec<Trainer>, String>>,
+    )>,
+    /// A checkpoint asked of the worker, and where to write it.
+    pending_save: Option<(
+        std::path::PathBuf,
+        crossbeam_channel::Receiver<Result<crate::training::Checkpoint, String>>,
     )>,
     /// A comparison to start as soon as the (new) run is ready (lessons).
     pending_compare: Option<LossSpec>,
@@ -180,6 +192,8 @@ impl AppState {
             rate_window: (Instant::now(), 0),
             compare: None,
             pending_fork: None,
+            pending_save: None,
+            eval_failed: false,
             pending_compare: None,
             lesson: None,
             speed: None,
@@ -220,6 +234,13 @@ impl AppState {
     }
 
     fn restart_worker(&mut self) {
+        self.restart_worker_from(None);
+    }
+
+    /// A new worker for the settings' configuration; with a checkpoint, the run starts from
+    /// its model.
+    fn restart_worker_from(&mut self, checkpoint: Option<crate::training::Checkpoint>) {
+        self.pending_save = None;
         self.load_data();
         self.stop_compare();
         if let Some(mut old) = self.worker.take() {
@@ -235,6 +256,7 @@ impl AppState {
             return;
         }
         self.active_config = self.settings.config.clone();
+        self.eval_failed = false;
         self.eval = match EvalJob::spawn(Arc::clone(&self.notify)) {
             Ok(job) => Some(job),
             Err(e) => {
@@ -243,11 +265,12 @@ impl AppState {
             }
         };
         let notify = Arc::clone(&self.notify);
-        match WorkerHandle::spawn(
-            self.active_config.clone(),
-            Arc::clone(&self.data),
-            Box::new(move || notify()),
-        ) {
+        let notify: crate::training::worker::Notify = Box::new(move || notify());
+        let spawned = match checkpoint {
+            Some(c) => WorkerHandle::spawn_checkpoint(c, Arc::clone(&self.data), notify),
+            None => WorkerHandle::spawn(self.active_config.clone(), Arc::clone(&self.data), notify),
+        };
+        match spawned {
             Ok(handle) => {
                 if self.settings.tsne.on_training {
                     handle.send(Command::SetTsneOnTraining(true));
@@ -361,6 +384,37 @@ impl AppState {
                     },
                 });
             }
+            AppCommand::OpenSession(path) if is_checkpoint(&path) => {
+                self.apply(AppCommand::LoadModel(path));
+            }
+            AppCommand::SaveModel(path) => {
+                if self.worker.as_ref().is_none_or(|w| !w.is_alive()) {
+                    self.notices.push(Notice {
+                        text: "save model: no run to save (Reset starts one)".into(),
+                        is_error: true,
+                    });
+                } else {
+                    let (tx, rx) = crossbeam_channel::bounded(1);
+                    self.send(Command::Checkpoint { reply: tx });
+                    self.pending_save = Some((path, rx));
+                }
+            }
+            AppCommand::LoadModel(path) => match crate::training::Checkpoint::read(&path) {
+                Ok(checkpoint) => {
+                    self.settings.tsne = checkpoint.config.tsne;
+                    self.settings.config = checkpoint.config.clone();
+                    let step = checkpoint.step;
+                    self.restart_worker_from(Some(checkpoint));
+                    self.notices.push(Notice {
+                        text: format!("loading the model of step {step} from {}", path.display()),
+                        is_error: false,
+                    });
+                }
+                Err(e) => self.notices.push(Notice {
+                    text: format!("load model: {e} (nothing was loaded)"),
+                    is_error: true,
+                }),
+            },
             AppCommand::OpenSession(path) => match crate::headless::read_config(&path) {
                 Ok(config) => {
                     self.settings.tsne = config.tsne;
@@ -454,8 +508,20 @@ impl AppState {
         for event in events {
             self.on_event(event);
         }
-        if let Some(eval) = &self.eval {
-            self.view.evals.extend(eval.drain());
+        let results = self.eval.as_ref().map(EvalJob::drain).unwrap_or_default();
+        for result in results {
+            match result {
+                Ok(point) => self.view.evals.push(point),
+                // Reported once per run; the curve goes on without the failed points.
+                Err(e) if !self.eval_failed => {
+                    self.eval_failed = true;
+                    self.notices.push(Notice {
+                        text: format!("{e} (later failures are not shown)"),
+                        is_error: true,
+                    });
+                }
+                Err(e) => log::warn!("{e}"),
+            }
         }
         if let Some(worker) = &self.worker {
             self.view.batch = worker.latest_batch();
@@ -497,12 +563,44 @@ impl AppState {
             }
         }
         self.poll_compare();
+        self.poll_save();
         let (since, at_step) = self.rate_window;
         let elapsed = since.elapsed().as_secs_f64();
         if self.status == RunStatus::Running && elapsed >= 1.0 {
             self.view.steps_per_second = (self.view.step.saturating_sub(at_step)) as f64 / elapsed;
             self.rate_window = (Instant::now(), self.view.step);
         }
+    }
+
+    fn poll_save(&mut self) {
+        let Some((path, rx)) = &self.pending_save else {
+            return;
+        };
+        let result = match rx.try_recv() {
+            Ok(r) => r,
+            Err(crossbeam_channel::TryRecvError::Empty) => return,
+            Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                Err("the training thread stopped before it answered".into())
+            }
+        };
+        let path = path.clone();
+        self.pending_save = None;
+        self.notices
+            .push(match result.and_then(|c| c.write(&path).map(|()| c.step)) {
+                Ok(step) => Notice {
+                    text: format!("saved the model of step {step} to {}", path.display()),
+                    is_error: false,
+                },
+                Err(e) => Notice {
+                    text: format!("save model: {e}"),
+                    is_error: true,
+                },
+            });
+    }
+
+    /// Whether a Save model is waiting for the worker.
+    pub fn save_pending(&self) -> bool {
+        self.pending_save.is_some()
     }
 
     fn poll_compare(&mut self) {
@@ -558,7 +656,11 @@ impl AppState {
                 self.view.backend_reason = backend_reason;
                 self.view.raw_baseline = Some(raw_baseline);
                 self.view.evals.push(untrained);
-                self.view.untrained = Some(untrained);
+                // A run loaded from a checkpoint starts trained: its first point is no baseline.
+                self.view.step = untrained.step;
+                if untrained.step == 0 {
+                    self.view.untrained = Some(untrained);
+                }
                 if self.status == RunStatus::Starting {
                     self.status = RunStatus::Paused;
                 }
@@ -593,6 +695,25 @@ impl AppState {
                 }
             }
             Event::Resumed => self.status = RunStatus::Running,
+            Event::BackendChanged {
+                backend_name,
+                backend_reason,
+                step,
+                why,
+            } => {
+                // The steps after the mirrored model are trained again on the new backend.
+                self.view.history.retain(|h| h.step <= step);
+                self.view.evals.retain(|e| e.step <= step);
+                self.view.step = step;
+                self.notices.push(Notice {
+                    text: format!(
+                        "{backend_reason} ({why}): training goes on with {backend_name} from step {step}."
+                    ),
+                    is_error: true,
+                });
+                self.view.backend_name = backend_name;
+                self.view.backend_reason = backend_reason;
+            }
             Event::Failed(text) => {
                 if self.status == RunStatus::Running {
                     self.status = RunStatus::Paused;
@@ -627,4 +748,17 @@ impl AppState {
         self.stop_compare();
         self.worker.take().is_none_or(|mut w| w.shutdown(timeout))
     }
+}
+
+/// Whether a file is a model checkpoint (its TOML says `format = "pairscope-checkpoint"`).
+fn is_checkpoint(path: &std::path::Path) -> bool {
+    #[derive(Deserialize)]
+    struct Header {
+        format: Option<String>,
+    }
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| toml::from_str::<Header>(&t).ok())
+        .and_then(|h| h.format)
+        .is_some_and(|f| f == crate::training::checkpoint::FORMAT)
 }

@@ -29,6 +29,19 @@ fn is_number(s: &str) -> bool {
     s.trim().parse::<f64>().is_ok()
 }
 
+/// Class order: numeric labels first, by value (then by text, so "1" and "1.0" stay apart),
+/// then the others alphabetically. A total order even for mixed labels (found by fuzzing:
+/// comparing mixed pairs sometimes by value and sometimes by text is not one).
+fn label_order(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering::{Greater, Less};
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.total_cmp(&y).then_with(|| a.cmp(b)),
+        (Ok(_), Err(_)) => Less,
+        (Err(_), Ok(_)) => Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
+}
+
 /// Reads and validates a CSV file. Without `label`, the column named `label` (any case) is
 /// used when there is a header, else column 0.
 pub fn load_csv(path: &Path, label: Option<&LabelColumn>) -> Result<Dataset, DataError> {
@@ -138,11 +151,7 @@ pub fn parse_csv(
         }
     }
     let mut class_names: Vec<String> = raw_labels.clone();
-    // Numeric labels sort numerically, others alphabetically.
-    class_names.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
-        (Ok(x), Ok(y)) => x.total_cmp(&y),
-        _ => a.cmp(b),
-    });
+    class_names.sort_by(|a, b| label_order(a, b));
     class_names.dedup();
     if class_names.len() < 2 {
         return Err(file_err(format!(
@@ -187,6 +196,14 @@ mod tests {
         assert_eq!(d.class_names, ["cat", "dog"]);
         assert_eq!(d.labels, [0, 0, 1, 1]);
         assert_eq!(&d.features[..2], &[1.0, 2.0]);
+    }
+
+    #[test]
+    fn mixed_numeric_and_text_labels_sort_numbers_first() {
+        let text = "label,x\nb,1\nb,2\n10,3\n10,4\n9,5\n9,6\na,7\na,8\n1.0,1\n1.0,2\n1,3\n1,4\n";
+        let ds = parse_csv("t", text, None).expect("parses");
+        assert_eq!(ds.class_names, ["1", "1.0", "9", "10", "a", "b"]);
+        assert_eq!(ds.labels[..2], [5, 5]);
     }
 
     #[test]

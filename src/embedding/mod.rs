@@ -15,31 +15,7 @@ use parking_lot::{Condvar, Mutex};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-/// Settings of one t-SNE run.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TsneSettings {
-    pub perplexity: f64,
-    pub iterations: usize,
-    pub seed: u64,
-    /// At most this many points (evenly subsampled).
-    pub max_points: usize,
-    /// Lay out the training rows instead of the held-out rows.
-    #[serde(default)]
-    pub on_training: bool,
-}
-
-impl Default for TsneSettings {
-    fn default() -> Self {
-        Self {
-            perplexity: 30.0,
-            iterations: 750,
-            seed: 0,
-            max_points: 1000,
-            on_training: false,
-        }
-    }
-}
+pub use crate::training::config::TsneSettings;
 
 /// Input of one layout.
 #[derive(Debug, Clone)]

@@ -135,6 +135,14 @@ impl Case {
     }
 }
 
+/// What `pairscope loss` prints for a case's text: the loss, `dL/dS` and the mined pairs as
+/// one JSON object, or the one-line error.
+pub fn case_json(text: &str) -> Result<String, String> {
+    let case = parse_case(text).map_err(|e| e.to_string())?;
+    let out = case.evaluate().map_err(|e| e.to_string())?;
+    serde_json::to_string(&output_json(&out)).map_err(|e| e.to_string())
+}
+
 /// Parse a golden-format case file.
 ///
 /// # Errors

@@ -18,7 +18,7 @@ mod numeric;
 mod params;
 mod pml;
 
-pub use case::{Case, CaseError, output_json, parse_case};
+pub use case::{Case, CaseError, case_json, output_json, parse_case};
 pub use compose::{MiningRule, WeightingRule, describe};
 pub use error::LossError;
 pub use geometry::{cosine_similarity, embedding_grad, embedding_grad_raw, normalize_rows};

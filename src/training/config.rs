@@ -1,5 +1,7 @@
 //! What a run is made of: data split, batch, model, loss, optimiser, seeds, evaluation cadence.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
 use crate::data::SplitKind;
@@ -70,7 +72,7 @@ pub struct TrainConfig {
     pub tsne_every: u64,
     pub backend: BackendChoice,
     /// t-SNE settings of the run (sessions and `pairscope train`).
-    pub tsne: crate::embedding::TsneSettings,
+    pub tsne: TsneSettings,
 }
 
 impl Default for TrainConfig {
@@ -91,7 +93,7 @@ impl Default for TrainConfig {
             eval_every: 25,
             tsne_every: 250,
             backend: BackendChoice::Auto,
-            tsne: crate::embedding::TsneSettings::default(),
+            tsne: TsneSettings::default(),
         }
     }
 }
@@ -143,4 +145,57 @@ impl TrainConfig {
 /// A learning rate Adam can use: finite and positive.
 pub fn valid_learning_rate(lr: f64) -> bool {
     lr.is_finite() && lr > 0.0
+}
+
+/// Settings of one t-SNE run.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TsneSettings {
+    pub perplexity: f64,
+    pub iterations: usize,
+    pub seed: u64,
+    /// At most this many points (evenly subsampled).
+    pub max_points: usize,
+    /// Lay out the training rows instead of the held-out rows.
+    #[serde(default)]
+    pub on_training: bool,
+}
+
+impl Default for TsneSettings {
+    fn default() -> Self {
+        Self {
+            perplexity: 30.0,
+            iterations: 750,
+            seed: 0,
+            max_points: 1000,
+            on_training: false,
+        }
+    }
+}
+
+/// Reads a run configuration; the message names the file and the key.
+pub fn read_config(path: &Path) -> Result<TrainConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse_config(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Parses and validates a TOML configuration (unknown keys and out-of-range values rejected).
+pub fn parse_config(text: &str) -> Result<TrainConfig, String> {
+    let config: TrainConfig = toml::from_str(text).map_err(|e| {
+        let msg = e.message().to_owned();
+        match e.span() {
+            Some(span) => {
+                let line = text[..span.start.min(text.len())].lines().count().max(1);
+                format!("line {line}: {msg}")
+            }
+            None => msg,
+        }
+    })?;
+    config.validate()?;
+    Ok(config)
+}
+
+/// The configuration as TOML (what `config.toml` and Save session write).
+pub fn config_toml(config: &TrainConfig) -> Result<String, String> {
+    toml::to_string_pretty(config).map_err(|e| e.to_string())
 }

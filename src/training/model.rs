@@ -126,6 +126,25 @@ impl EmbeddingNet {
         self.l2.forward(self.act.forward(self.l1.forward(x)))
     }
 
+    /// Whether every parameter is finite (one device reduction per parameter, one read-back).
+    pub fn params_finite(&self) -> bool {
+        struct SumAbs(Vec<Tensor<1>>);
+        impl burn::module::ModuleVisitor for SumAbs {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                self.0.push(param.val().abs().sum());
+            }
+        }
+        let mut sums = SumAbs(Vec::new());
+        self.visit(&mut sums);
+        if sums.0.is_empty() {
+            return true;
+        }
+        // A sum of |θ| that overflows f32 is as unusable as a NaN.
+        Tensor::cat(sums.0, 0)
+            .try_into_vec_as::<f32>()
+            .is_ok_and(|v| v.iter().all(|x| x.is_finite()))
+    }
+
     /// `(d_in, hidden, d_out)`.
     pub fn dims(&self) -> (usize, usize, usize) {
         let [d_in, hidden] = self.l1.weight.val().dims();

@@ -8,10 +8,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
 use burn::tensor::{Device, Tensor, TensorData};
 use thiserror::Error;
 
 use super::backend::Backend;
+use super::checkpoint::Checkpoint;
 use super::config::TrainConfig;
 use super::model::{EmbeddingNet, cosine_similarity, l2_normalize};
 use crate::data::{Dataset, PkSampler, Split};
@@ -25,10 +28,21 @@ pub enum TrainError {
     Config(String),
     #[error("loss: {0}")]
     Loss(#[from] LossError),
+    #[error("{0}")]
+    Checkpoint(String),
     #[error("tensor read-back failed: {0}")]
     Readback(String),
-    #[error("training diverged at step {step}: {what} is not finite (try a lower learning rate)")]
-    Diverged { step: u64, what: &'static str },
+    /// `step` is the step that failed; the model is the one after `step - 1`.
+    #[error(
+        "training diverged at step {step}: {what} is not finite (likely cause: {cause}); \
+         the model of step {kept} is kept",
+        kept = step.saturating_sub(1)
+    )]
+    Diverged {
+        step: u64,
+        what: &'static str,
+        cause: String,
+    },
 }
 
 static NEXT_BATCH_ID: AtomicU64 = AtomicU64::new(1);
@@ -272,30 +286,27 @@ impl Trainer {
         // A norm that overflows f32 normalises to zeros, not NaN: catch it here.
         let sq_norms = read(raw.clone().detach().square().sum_dim(1))?;
         if sq_norms.iter().any(|v| !v.is_finite()) {
-            return Err(TrainError::Diverged {
-                step: self.step,
-                what: "an embedding's norm",
-            });
+            return Err(self.diverged("an embedding's norm", None));
         }
         let z = l2_normalize(raw); // [m, d]
         let s = cosine_similarity(z.clone()); // [m, m]
         let emb = read(z.clone().detach())?;
         let sim = read(s.clone().detach())?;
         if emb.iter().any(|v| !v.is_finite()) {
-            return Err(TrainError::Diverged {
-                step: self.step,
-                what: "an embedding",
-            });
+            return Err(self.diverged("an embedding", None));
         }
 
         let sim64: Vec<f64> = sim.iter().map(|&v| f64::from(v)).collect();
         let labels64: Vec<i64> = labels.iter().map(|&y| i64::from(y)).collect();
         let out = losses::evaluate(&self.config.loss, &sim64, &labels64)?;
-        if !out.loss.is_finite() || out.weights.iter().any(|w| !w.is_finite()) {
-            return Err(TrainError::Diverged {
-                step: self.step,
-                what: "the loss",
-            });
+        let max_w = out.weights.iter().fold(0.0_f64, |a, w| a.max(w.abs()));
+        if !out.loss.is_finite() || !max_w.is_finite() {
+            let what = if out.loss.is_finite() {
+                "a pair weight"
+            } else {
+                "the loss"
+            };
+            return Err(self.diverged(what, Some(max_w)));
         }
         let g: Vec<f32> = out.weights.iter().map(|&w| w as f32).collect();
 
@@ -306,17 +317,33 @@ impl Trainer {
         );
         let surrogate = (s * g_const).sum();
         let grads = GradientsParams::from_grads(surrogate.backward(), &self.model);
-        // Cloning a module only clones tensor handles; the parameter ids stay the same.
+        // Cloning a module only clones tensor handles; the parameter ids stay the same. The
+        // model before the update is kept until the update is known to be good.
+        let before = self.model.clone();
         self.model = self
             .optim
             .step(self.config.learning_rate, self.model.clone(), grads);
-        self.step += 1;
-        // The same samples after the update: the "update" stage shows how S moved.
-        let after_embeddings = if m <= AFTER_MAX_M {
-            Some(self.embed(&rows)?)
+        // The same samples after the update: the "update" stage shows how S moved, and a
+        // norm that overflows here means the update broke the model.
+        let after_raw = self.embed_raw(&rows)?;
+        let what = if !self.model.params_finite() {
+            Some("a model weight after the update")
+        } else if after_raw
+            .chunks(d)
+            .any(|r| !r.iter().map(|v| v * v).sum::<f32>().is_finite())
+        {
+            Some("an embedding's norm after the update")
         } else {
             None
         };
+        if let Some(what) = what {
+            // Keep the last good model; Adam's moments may hold the blow-up, so they restart.
+            self.model = before;
+            self.optim = AdamConfig::new().with_epsilon(1e-8).init();
+            return Err(self.diverged(what, Some(max_w)));
+        }
+        self.step += 1;
+        let after_embeddings = (m <= AFTER_MAX_M).then(|| unit_rows(after_raw, d));
 
         Ok(BatchSnapshot {
             after_embeddings,
@@ -343,17 +370,78 @@ impl Trainer {
         })
     }
 
+    /// The current model as a checkpoint (burn's module record, burnpack bytes).
+    pub fn checkpoint(&self) -> Result<Checkpoint, TrainError> {
+        let bytes =
+            self.model.valid().into_record().into_bytes().map_err(|e| {
+                TrainError::Checkpoint(format!("the model could not be recorded: {e}"))
+            })?;
+        Ok(Checkpoint {
+            config: self.config.clone(),
+            step: self.step,
+            model: bytes.to_vec(),
+        })
+    }
+
+    /// Replaces the model with a checkpoint's and continues from its step (with a fresh Adam
+    /// state). A record of another network shape is refused with burn's own account of the
+    /// mismatch, and the current model stays.
+    pub fn load_checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<(), TrainError> {
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(checkpoint.model.clone()))
+            .map_err(|e| {
+                TrainError::Checkpoint(format!("the checkpoint's model cannot be read: {e}"))
+            })?;
+        let (d_in, hidden, d_out) = self.model.dims();
+        let model = self.model.clone().try_load_record(record).map_err(|e| {
+            TrainError::Checkpoint(format!(
+                "the checkpoint's model does not fit this run's network ({} {d_in} -> {hidden} -> \
+                 {d_out}): {e}",
+                match self.config.model {
+                    super::config::ModelKind::Mlp => "MLP",
+                    super::config::ModelKind::Cnn => "CNN",
+                }
+            ))
+        })?;
+        if !model.params_finite() {
+            return Err(TrainError::Checkpoint(
+                "the checkpoint's model has weights that are not finite".into(),
+            ));
+        }
+        self.model = model;
+        self.step = checkpoint.step;
+        self.optim = AdamConfig::new().with_epsilon(1e-8).init();
+        Ok(())
+    }
+
+    /// The divergence error for the step being trained, with the likely cause.
+    fn diverged(&self, what: &'static str, max_weight: Option<f64>) -> TrainError {
+        TrainError::Diverged {
+            step: self.step + 1,
+            what,
+            cause: likely_cause(self.config.learning_rate, max_weight),
+        }
+    }
+
     /// Unit embeddings of dataset rows under the current model (no autodiff).
     ///
     /// # Shapes
     /// → `[rows.len(), embedding_dim]`.
     pub fn embed(&self, rows: &[usize]) -> Result<Vec<f32>, TrainError> {
+        self.embed_with(rows, true)
+    }
+
+    /// Unnormalised network outputs of dataset rows (no autodiff), `[rows.len(), d]`.
+    fn embed_raw(&self, rows: &[usize]) -> Result<Vec<f32>, TrainError> {
+        self.embed_with(rows, false)
+    }
+
+    fn embed_with(&self, rows: &[usize], unit: bool) -> Result<Vec<f32>, TrainError> {
         let device = self.device.clone().without_autodiff();
         let model = self.model.valid();
         let mut out = Vec::with_capacity(rows.len() * self.config.embedding_dim);
         for chunk in rows.chunks(1024) {
-            let z = l2_normalize(model.forward(self.input(chunk, &device)));
-            out.extend(read(z)?);
+            let z = model.forward(self.input(chunk, &device));
+            out.extend(read(if unit { l2_normalize(z) } else { z })?);
         }
         Ok(out)
     }
@@ -365,6 +453,7 @@ impl Trainer {
             return Err(TrainError::Diverged {
                 step: self.step,
                 what: "a held-out embedding",
+                cause: likely_cause(self.config.learning_rate, None),
             });
         }
         Ok((emb, self.data.gather_labels(&self.split.held_out)))
@@ -406,6 +495,32 @@ fn with_embedding_dim(mut spec: LossSpec, d: usize) -> LossSpec {
         p.embedding_dim = d;
     }
     spec
+}
+
+/// Rows divided by `sqrt(|z|² + 1e-12)`, as [`l2_normalize`] does on the device.
+fn unit_rows(mut z: Vec<f32>, d: usize) -> Vec<f32> {
+    for row in z.chunks_mut(d) {
+        let norm = (row.iter().map(|v| v * v).sum::<f32>() + 1e-12).sqrt();
+        row.iter_mut().for_each(|v| *v /= norm);
+    }
+    z
+}
+
+/// A one-line guess at why training blew up: Adam moves every weight by about the learning
+/// rate per step, so a large rate is the usual culprit; otherwise the loss's own scale.
+fn likely_cause(lr: f64, max_weight: Option<f64>) -> String {
+    match max_weight {
+        _ if lr >= 0.1 => format!("the learning rate {lr:e} is far too high for Adam; try 1e-3"),
+        Some(w) if !w.is_finite() || w > 1e3 => format!(
+            "the loss scale: the largest pair weight |w| was {w:.3e}; lower the loss's scale \
+             parameters (alpha, beta, gamma) or the learning rate"
+        ),
+        Some(w) => format!(
+            "the learning rate {lr:e} with this loss scale (largest pair weight |w| {w:.3e}); \
+             lower the learning rate"
+        ),
+        None => format!("the learning rate {lr:e}; lower it"),
+    }
 }
 
 fn read(t: Tensor<2>) -> Result<Vec<f32>, TrainError> {

@@ -14,8 +14,9 @@ use crossbeam_channel::{
 use parking_lot::Mutex;
 
 use super::backend::{Backend, select};
+use super::checkpoint::Checkpoint;
 use super::config::TrainConfig;
-use super::trainer::{BatchSnapshot, EvalPoint, StepStats, Trainer};
+use super::trainer::{BatchSnapshot, EvalPoint, StepStats, TrainError, Trainer};
 use crate::data::Dataset;
 use crate::losses::LossSpec;
 use crate::metrics::Retrieval;
@@ -39,10 +40,17 @@ pub enum Command {
         losses: Vec<LossSpec>,
         reply: Sender<Result<Vec<Trainer>, String>>,
     },
+    /// Reply with a checkpoint of the current model.
+    Checkpoint {
+        reply: Sender<Result<Checkpoint, String>>,
+    },
     /// t-SNE of the training rows (`true`) instead of the held-out rows.
     SetTsneOnTraining(bool),
     /// Finish now; the thread exits.
     Shutdown,
+    /// Test hook: the next step fails as if the wgpu device had been lost.
+    #[doc(hidden)]
+    SimulateDeviceLost,
 }
 
 /// Embeddings of a set of data set rows (the held-out rows, or the training rows for a
@@ -84,6 +92,14 @@ pub enum Event {
     Resumed,
     /// Something went wrong; training is paused and the model kept as it was.
     Failed(String),
+    /// The training device failed (a lost GPU adapter) and training goes on with another
+    /// backend from the model of `step` (steps after it are trained again).
+    BackendChanged {
+        backend_name: String,
+        backend_reason: String,
+        step: u64,
+        why: String,
+    },
 }
 
 /// The UI side of a running worker.
@@ -100,7 +116,9 @@ pub type Notify = Box<dyn Fn() + Send + 'static>;
 
 /// What a worker starts from.
 enum Start {
-    Fresh(TrainConfig),
+    Fresh(Box<TrainConfig>),
+    /// A fresh run of the checkpoint's configuration that loads its model.
+    Checkpoint(Box<Checkpoint>),
     Fork {
         trainer: Box<Trainer>,
         backend_name: String,
@@ -123,7 +141,23 @@ struct Worker {
 impl WorkerHandle {
     /// Starts a worker thread named `pairscope-train` for `config` on `data`.
     pub fn spawn(config: TrainConfig, data: Arc<Dataset>, notify: Notify) -> std::io::Result<Self> {
-        Self::spawn_start(Start::Fresh(config.clone()), config, data, notify)
+        Self::spawn_start(Start::Fresh(Box::new(config.clone())), config, data, notify)
+    }
+
+    /// A worker that starts from a saved model (its configuration and weights), paused. A
+    /// checkpoint that does not fit the data is reported as [`Event::Failed`].
+    pub fn spawn_checkpoint(
+        checkpoint: Checkpoint,
+        data: Arc<Dataset>,
+        notify: Notify,
+    ) -> std::io::Result<Self> {
+        let config = checkpoint.config.clone();
+        Self::spawn_start(
+            Start::Checkpoint(Box::new(checkpoint)),
+            config,
+            data,
+            notify,
+        )
     }
 
     /// A worker that continues `trainer` (a [`Trainer::fork`]), paused.
@@ -224,6 +258,10 @@ impl Drop for WorkerHandle {
     }
 }
 
+/// A copy of the model is kept this often (in steps), so that a lost GPU costs at most this
+/// many steps.
+pub const MIRROR_EVERY: u64 = 200;
+
 /// Turns a caught panic payload into its message.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
@@ -280,8 +318,18 @@ impl Worker {
         let (mut trainer, backend_name, backend_reason) = match start {
             Start::Fresh(config) => {
                 let backend: Backend = select(config.backend);
-                let trainer = Trainer::new(config, Arc::clone(&self.data), &backend)
+                let trainer = Trainer::new(*config, Arc::clone(&self.data), &backend)
                     .map_err(|e| e.to_string())?;
+                (trainer, backend.name, backend.reason)
+            }
+            Start::Checkpoint(checkpoint) => {
+                let backend: Backend = select(checkpoint.config.backend);
+                let mut trainer =
+                    Trainer::new(checkpoint.config.clone(), Arc::clone(&self.data), &backend)
+                        .map_err(|e| e.to_string())?;
+                trainer
+                    .load_checkpoint(&checkpoint)
+                    .map_err(|e| format!("load model: {e}"))?;
                 (trainer, backend.name, backend.reason)
             }
             Start::Fork {
@@ -293,6 +341,11 @@ impl Worker {
         if self.stopping() {
             return Ok(());
         }
+        let mut on_gpu = backend_name.starts_with("wgpu");
+        let mut simulate_lost = false;
+        // The model as of the last MIRROR_EVERY steps, in host memory: what training continues
+        // from if the GPU is lost (a lost device cannot be read).
+        let mut mirror = trainer.checkpoint().map_err(|e| e.to_string())?;
         let untrained = trainer.evaluate().map_err(|e| e.to_string())?;
         let raw_baseline = trainer.raw_baseline();
         self.emit(Event::Started {
@@ -341,6 +394,7 @@ impl Worker {
             };
             match command {
                 Some(Command::Shutdown) => return Ok(()),
+                Some(Command::SimulateDeviceLost) => simulate_lost = true,
                 Some(Command::Play) => {
                     if !running {
                         running = true;
@@ -379,6 +433,9 @@ impl Worker {
                     speed = s.filter(|v| v.is_finite() && *v > 0.0);
                     next_at = Instant::now();
                 }
+                Some(Command::Checkpoint { reply }) => {
+                    let _ = reply.try_send(trainer.checkpoint().map_err(|e| e.to_string()));
+                }
                 Some(Command::Fork { losses, reply }) => {
                     let forks: Result<Vec<Trainer>, String> = losses
                         .into_iter()
@@ -397,7 +454,47 @@ impl Worker {
             if let Some(bps) = speed {
                 next_at = Instant::now() + Duration::from_secs_f64(1.0 / bps);
             }
-            match trainer.step() {
+            let simulated = std::mem::take(&mut simulate_lost);
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                if simulated {
+                    panic!("device lost (simulated)");
+                }
+                trainer.step()
+            }));
+            let result = match outcome {
+                Ok(r) => r,
+                Err(payload) if on_gpu || simulated => {
+                    let why = panic_message(&*payload);
+                    let failed_at = trainer.step_count() + 1;
+                    trainer = self
+                        .fall_back_to_cpu(&trainer, &mirror, failed_at)
+                        .map_err(|e| format!("the GPU failed at step {failed_at} ({why}) and the CPU fallback failed: {e}"))?;
+                    on_gpu = false;
+                    self.emit(Event::BackendChanged {
+                        backend_name: "cpu (burn flex)".into(),
+                        backend_reason: format!("the GPU adapter was lost at step {failed_at}"),
+                        step: trainer.step_count(),
+                        why,
+                    });
+                    continue;
+                }
+                Err(payload) => {
+                    // The trainer only replaces its model after a whole step: it is intact.
+                    running = false;
+                    pending_steps = 0;
+                    self.emit(Event::Failed(format!(
+                        "training step {} panicked: {}. Training paused with the model of step {}; Reset starts afresh.",
+                        trainer.step_count() + 1,
+                        panic_message(&*payload),
+                        trainer.step_count()
+                    )));
+                    self.emit(Event::Paused {
+                        step: trainer.step_count(),
+                    });
+                    continue;
+                }
+            };
+            match result {
                 Ok(batch) => {
                     let stats = StepStats {
                         step: batch.step,
@@ -411,7 +508,13 @@ impl Worker {
                 Err(e) => {
                     running = false;
                     pending_steps = 0;
-                    self.emit(Event::Failed(e.to_string()));
+                    let text = match e {
+                        TrainError::Diverged { .. } => format!(
+                            "{e}. Training paused: lower the learning rate and train on, or Reset."
+                        ),
+                        e => e.to_string(),
+                    };
+                    self.emit(Event::Failed(text));
                     self.emit(Event::Paused {
                         step: trainer.step_count(),
                     });
@@ -419,6 +522,9 @@ impl Worker {
                 }
             }
             let step = trainer.step_count();
+            if step % MIRROR_EVERY == 0 {
+                mirror = trainer.checkpoint().map_err(|e| e.to_string())?;
+            }
             let tsne = step % self.config.tsne_every == 0;
             if (tsne || step % self.config.eval_every == 0)
                 && let Err(e) = self.send_held_out(&trainer, tsne)
@@ -436,6 +542,22 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// A CPU trainer with the current run's settings and the mirrored model.
+    fn fall_back_to_cpu(
+        &self,
+        trainer: &Trainer,
+        mirror: &Checkpoint,
+        failed_at: u64,
+    ) -> Result<Trainer, String> {
+        let mut config = trainer.config().clone();
+        config.backend = super::config::BackendChoice::Cpu;
+        let backend = Backend::cpu(format!("the GPU adapter was lost at step {failed_at}"));
+        let mut cpu =
+            Trainer::new(config, Arc::clone(&self.data), &backend).map_err(|e| e.to_string())?;
+        cpu.load_checkpoint(mirror).map_err(|e| e.to_string())?;
+        Ok(cpu)
     }
 
     fn send_held_out(&self, trainer: &Trainer, tsne: bool) -> Result<(), String> {

@@ -384,7 +384,8 @@ pub fn menu(
     });
 }
 
-/// Save / Open a run configuration (TOML) and the export settings.
+/// Save / Open a run configuration (TOML), Save / Load a trained model, and the export
+/// settings.
 pub fn session_controls(
     ui: &mut egui::Ui,
     settings: &mut ExportSettings,
@@ -403,6 +404,28 @@ pub fn session_controls(
                 .pick_file()
         {
             commands.push(AppCommand::OpenSession(path));
+        }
+    })
+    .response
+    .on_hover_text("Open session also opens a saved model (its run starts trained).");
+    ui.horizontal(|ui| {
+        if ui
+            .button("Save model…")
+            .on_hover_text("The trained network (burn record) with its run configuration.")
+            .clicked()
+            && let Some(path) = save_dialog("model.toml", &[("pairscope model (TOML)", "toml")])
+        {
+            commands.push(AppCommand::SaveModel(path));
+        }
+        if ui
+            .button("Load model…")
+            .on_hover_text("Start a run from a saved model: its configuration and weights.")
+            .clicked()
+            && let Some(path) = rfd::FileDialog::new()
+                .add_filter("pairscope model (TOML)", &["toml"])
+                .pick_file()
+        {
+            commands.push(AppCommand::LoadModel(path));
         }
     });
     ui.horizontal(|ui| {

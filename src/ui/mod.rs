@@ -19,6 +19,7 @@ use crate::app::{AppCommand, AppState, RunStatus, Settings};
 use crate::data::Dataset;
 use crate::training::BatchSnapshot;
 use gpu_heatmap::HeatmapRenderer;
+use parking_lot::Mutex;
 
 /// The eframe application.
 pub struct PairscopeApp {
@@ -33,6 +34,8 @@ pub struct PairscopeApp {
     export: export::ExportSettings,
     /// The batch on the heatmap and when it was taken.
     shown_batch: Option<(Arc<BatchSnapshot>, Instant)>,
+    /// Set by wgpu when eframe's device is lost: the heatmaps then take the CPU path.
+    device_lost: Arc<Mutex<Option<String>>>,
 }
 
 impl PairscopeApp {
@@ -67,6 +70,15 @@ impl PairscopeApp {
             }
         });
         let mut gpu_notice = None;
+        let device_lost = Arc::new(Mutex::new(None));
+        if let Some(render_state) = &cc.wgpu_render_state {
+            let lost = Arc::clone(&device_lost);
+            render_state
+                .device
+                .set_device_lost_callback(move |reason, message| {
+                    *lost.lock() = Some(format!("{reason:?}: {message}"));
+                });
+        }
         let gpu_heatmaps = match &cc.wgpu_render_state {
             Some(render_state) => match HeatmapRenderer::install(render_state) {
                 Ok(()) => true,
@@ -97,6 +109,7 @@ impl PairscopeApp {
             embedding: embedding_view::EmbeddingViewState::default(),
             export: export::ExportSettings::default(),
             shown_batch: None,
+            device_lost,
         }
     }
 
@@ -121,6 +134,25 @@ impl PairscopeApp {
     /// Whether heatmaps are drawn by the WGSL pipeline (false: CPU colour map).
     pub fn gpu_heatmaps(&self) -> bool {
         self.gpu_heatmaps
+    }
+
+    /// After a lost adapter the heatmaps are colour-mapped on the CPU (said once).
+    fn check_device_lost(&mut self) {
+        if let Some(why) = self.device_lost.lock().take() {
+            self.gpu_heatmaps = false;
+            self.state.notices.push(crate::app::Notice {
+                text: format!(
+                    "The GPU adapter was lost ({why}): heatmaps are colour-mapped on the CPU from now on."
+                ),
+                is_error: true,
+            });
+        }
+    }
+
+    /// Test hook: what wgpu's device-lost callback does.
+    #[doc(hidden)]
+    pub fn simulate_device_lost(&self, why: &str) {
+        *self.device_lost.lock() = Some(why.to_owned());
     }
 
     /// Stops the training thread; returns whether it stopped within `timeout`.
@@ -294,6 +326,7 @@ impl eframe::App for PairscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let started = Instant::now();
         self.state.poll();
+        self.check_device_lost();
         let mut commands: Vec<AppCommand> = Vec::new();
         egui::Panel::top("run-controls").show(ui, |ui| {
             controls::top_bar(ui, &self.state, &mut self.teach.enabled, &mut commands);
