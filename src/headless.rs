@@ -439,6 +439,11 @@ pub fn run_observed(args: &TrainArgs, after_step: &mut dyn FnMut(u64)) -> Result
             match trainer.evaluate() {
                 Ok(e) => evals.push(e),
                 Err(e @ TrainError::Diverged { .. }) => {
+                    // The update of this step broke the model: back to the one before it, and
+                    // metrics.json ends at that step.
+                    if let Some(kept) = trainer.roll_back() {
+                        history.retain(|h| h.step <= kept);
+                    }
                     stopped = Some(e.to_string());
                     break;
                 }

@@ -371,5 +371,18 @@ fn a_diverging_run_saves_its_last_good_model() {
         .len() as u64;
     let checkpoint = pairscope::training::Checkpoint::read(&model).expect("saved");
     assert_eq!(checkpoint.step, rows, "the model of the last good step");
+    // It loads (load_checkpoint refuses non-finite weights) and trains at a sane rate.
+    let mut config = checkpoint.config.clone();
+    config.learning_rate = 1e-3;
+    let mut trainer = pairscope::training::Trainer::new(
+        config,
+        std::sync::Arc::new(pairscope::data::Dataset::digits()),
+        &pairscope::training::Backend::cpu("test"),
+    )
+    .expect("trainer");
+    trainer
+        .load_checkpoint(&checkpoint)
+        .expect("a finite model");
+    assert!(trainer.step().expect("trains").loss.is_finite());
     std::fs::remove_dir_all(&dir).ok();
 }

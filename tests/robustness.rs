@@ -39,15 +39,19 @@ fn divergence_keeps_the_last_good_model_and_a_lower_rate_trains_on() {
     });
     let probe: Vec<usize> = t.split().held_out[..40].to_vec();
     let mut diverged = None;
+    let mut twin = None;
     for _ in 0..30 {
         let before = t.embed(&probe).expect("embed");
         let step_before = t.step_count();
+        // The same run as it is before this step (same model and batches to come).
+        let fork = t.fork(t.config().loss.clone()).expect("fork");
         match t.step() {
             Ok(b) => assert!(b.loss.is_finite()),
             Err(e @ TrainError::Diverged { .. }) => {
                 assert_eq!(t.step_count(), step_before, "no step is counted");
                 assert_eq!(t.embed(&probe).expect("embed"), before, "the model is kept");
                 diverged = Some(e);
+                twin = Some(fork);
                 break;
             }
             Err(e) => panic!("unexpected error {e}"),
@@ -62,10 +66,35 @@ fn divergence_keeps_the_last_good_model_and_a_lower_rate_trains_on() {
     assert!(text.contains(&format!("at step {step}")), "{text}");
     assert!(text.contains("learning rate"), "{text}");
     t.set_learning_rate(1e-3).expect("lr");
-    for _ in 0..5 {
-        let b = t.step().expect("trains on after a lower learning rate");
+    // Training on retries the very batch that failed, from the kept model.
+    let mut twin = twin.expect("the run before the failed step");
+    twin.set_learning_rate(1e-3).expect("lr");
+    let retried = t.step().expect("trains on after a lower learning rate");
+    let reference = twin.step().expect("the twin trains");
+    assert_eq!(retried.rows, reference.rows, "the same batch");
+    assert_eq!(retried.loss, reference.loss);
+    assert_eq!(retried.step, step);
+    for _ in 0..4 {
+        let b = t.step().expect("trains on");
         assert!(b.loss.is_finite());
     }
+}
+
+#[test]
+fn roll_back_returns_to_the_model_before_the_last_update() {
+    let mut t = trainer(config());
+    let rows: Vec<usize> = t.split().held_out[..32].to_vec();
+    assert_eq!(t.roll_back(), None, "nothing to roll back before a step");
+    t.step().expect("step");
+    t.step().expect("step");
+    let after_two = t.embed(&rows).expect("e");
+    t.step().expect("step");
+    assert_ne!(t.embed(&rows).expect("e"), after_two);
+    assert_eq!(t.roll_back(), Some(2));
+    assert_eq!(t.step_count(), 2);
+    assert_eq!(t.embed(&rows).expect("e"), after_two);
+    assert_eq!(t.roll_back(), None, "one update back only");
+    assert_eq!(t.step().expect("step").step, 3);
 }
 
 #[test]
@@ -210,12 +239,25 @@ fn a_lost_device_falls_back_to_the_cpu_and_training_goes_on() {
         *step >= 200,
         "continues from the mirrored model, step {step}"
     );
-    // still training, with no failure reported
-    let after = wait_for(
+    // still training, from the step after the copy, with no failure reported
+    let mut after: Vec<Event> = events
+        .iter()
+        .skip_while(|e| !matches!(e, Event::BackendChanged { .. }))
+        .cloned()
+        .collect();
+    after.extend(wait_for(
         &handle,
         Duration::from_secs(30),
         |e| matches!(e, Event::BatchTrained(s) if s.step > step + 10),
-    );
+    ));
+    let first = after
+        .iter()
+        .find_map(|e| match e {
+            Event::BatchTrained(s) => Some(s.step),
+            _ => None,
+        })
+        .expect("a step after the fallback");
+    assert_eq!(first, step + 1);
     assert!(
         after.iter().all(|e| !matches!(e, Event::Failed(_))),
         "{after:?}"
@@ -318,23 +360,33 @@ fn the_app_saves_a_model_and_a_new_run_starts_from_it() {
     assert!(a.view.untrained.is_none());
     a.apply(AppCommand::StepBatch);
     poll_until(&mut a, "step 4", |a| a.view.step == 4);
+    std::thread::sleep(Duration::from_millis(500));
+    a.poll();
+    assert_eq!(
+        a.view.evals.iter().filter(|e| e.step == 3).count(),
+        1,
+        "one point for the starting step"
+    );
 
-    // A checkpoint of another data dimension fails in the worker, is reported, and Reset
-    // recovers.
+    // A checkpoint of another data dimension is refused before anything changes.
     let mut c = Checkpoint::read(&path).expect("readable");
     c.config.data = pairscope::data::DataSource::Synthetic(Default::default());
     let wrong = temp("wrong-data-model.toml");
     c.write(&wrong).expect("write");
+    let config_before = a.settings.config.clone();
     a.apply(AppCommand::LoadModel(wrong.clone()));
-    poll_until(&mut a, "the failure", |a| a.status == RunStatus::Stopped);
     let note = a.notices.last().expect("a notice");
     assert!(
         note.is_error && note.text.contains("does not fit"),
         "{}",
         note.text
     );
-    a.apply(AppCommand::Reset);
-    poll_until(&mut a, "a fresh run", |a| a.status == RunStatus::Paused);
+    assert!(note.text.contains("nothing was loaded"), "{}", note.text);
+    assert_eq!(a.settings.config, config_before);
+    assert_eq!(a.data().dim, 64);
+    a.poll();
+    assert_eq!(a.status, RunStatus::Paused);
+    assert_eq!(a.view.step, 4);
 
     // A missing file changes nothing.
     let step = a.view.step;
@@ -372,4 +424,41 @@ fn an_overflowing_loss_scale_stops_before_the_update() {
     assert!(text.contains("loss scale"), "{text}");
     assert_eq!(t.embed(&rows).expect("e"), before);
     assert_eq!(t.step_count(), 0);
+}
+
+#[test]
+fn a_panicking_step_pauses_with_the_model_kept_and_training_resumes() {
+    let handle = WorkerHandle::spawn(config(), Arc::new(Dataset::digits()), Box::new(|| {}))
+        .expect("spawns");
+    wait_for(&handle, Duration::from_secs(60), |e| {
+        matches!(e, Event::Started { .. })
+    });
+    handle.send(Command::Step);
+    wait_for(&handle, Duration::from_secs(30), |e| {
+        matches!(e, Event::Paused { step: 1 })
+    });
+    handle.send(Command::SimulatePanic);
+    handle.send(Command::Step);
+    let events = wait_for(&handle, Duration::from_secs(30), |e| {
+        matches!(e, Event::Failed(_))
+    });
+    let text = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Failed(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("failed");
+    assert!(
+        text.contains("training step 2 panicked: a bug (simulated)"),
+        "{text}"
+    );
+    assert!(text.contains("model of step 1"), "{text}");
+    assert!(handle.is_alive(), "the thread survives");
+    handle.send(Command::Step);
+    wait_for(
+        &handle,
+        Duration::from_secs(30),
+        |e| matches!(e, Event::BatchTrained(s) if s.step == 2),
+    );
 }

@@ -128,3 +128,28 @@ fn the_view_switch_changes_the_heatmap_view() {
     h.step();
     assert_eq!(h.state().heatmap_view(), View::Similarity);
 }
+
+#[test]
+fn a_lost_adapter_is_reported_once_and_heatmaps_go_to_the_cpu() {
+    let mut h = harness();
+    step_until(&mut h, "the worker to start", |a| {
+        a.state().status == RunStatus::Paused
+    });
+    let before = h.state().state().notices.len();
+    h.state()
+        .simulate_device_lost("Unknown: device lost (test)");
+    h.step();
+    h.step();
+    let notices = &h.state().state().notices;
+    assert_eq!(notices.len(), before + 1, "reported once");
+    let last = notices.last().expect("a notice");
+    assert!(
+        last.is_error && last.text.contains("GPU adapter was lost"),
+        "{}",
+        last.text
+    );
+    assert!(!h.state().gpu_heatmaps());
+    // The app goes on: a batch still trains and draws.
+    h.get_by_label("Step").click();
+    step_until(&mut h, "a batch", |a| a.state().view.step == 1);
+}

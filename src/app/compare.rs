@@ -23,6 +23,9 @@ pub struct CompareSide {
     pub started: bool,
     pub failed: Option<String>,
     seed: u64,
+    /// The step both sides started at (their first evaluation comes with `Started`).
+    start_step: u64,
+    notify: Notify,
 }
 
 impl CompareSide {
@@ -45,6 +48,8 @@ impl CompareSide {
             started: false,
             failed: None,
             seed,
+            start_step: step,
+            notify: Arc::clone(notify),
         })
     }
 
@@ -61,7 +66,7 @@ impl CompareSide {
                 }
                 Event::HeldOutEmbedded(held_out) => {
                     if let Some(eval) = &self.eval
-                        && held_out.step > 0
+                        && held_out.step > self.start_step
                     {
                         eval.request(held_out, self.seed);
                     }
@@ -70,8 +75,12 @@ impl CompareSide {
                 Event::BackendChanged { step, why, .. } => {
                     self.history.retain(|h| h.step <= step);
                     self.evals.retain(|e| e.step <= step);
+                    self.step = step;
+                    self.batch = None;
+                    self.eval = EvalJob::spawn(Arc::clone(&self.notify)).ok();
                     self.failed = Some(format!(
-                        "the GPU was lost ({why}); this side goes on on the CPU from step {step}"
+                        "the GPU failed ({why}); this side goes on on the CPU from step {step}, \
+                         so the two sides no longer share a device"
                     ));
                 }
                 Event::Paused { .. } | Event::Resumed => {}

@@ -84,3 +84,41 @@ impl Drop for EvalJob {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn held_out(step: u64, d: usize) -> Arc<HeldOutEmbedding> {
+        let labels: Vec<u32> = (0..20).map(|i| i % 2).collect();
+        let embeddings: Vec<f32> = (0..40).map(|i| (i as f32 * 0.37).sin()).collect();
+        Arc::new(HeldOutEmbedding {
+            step,
+            tsne: false,
+            eval: true,
+            rows: (0..20).collect(),
+            embeddings,
+            d,
+            labels,
+        })
+    }
+
+    #[test]
+    fn a_panicking_evaluation_is_reported_and_the_job_goes_on() {
+        let job = EvalJob::spawn(Arc::new(|| {})).expect("spawns");
+        // d = 0 makes the row normalisation panic (chunks of size 0).
+        assert!(job.request(held_out(5, 0), 0));
+        assert!(job.request(held_out(10, 2), 0));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut results = Vec::new();
+        while results.len() < 2 && Instant::now() < deadline {
+            results.extend(job.drain());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(results.len(), 2, "{results:?}");
+        let failure = results[0].as_ref().expect_err("step 5 failed");
+        assert!(failure.contains("evaluation of step 5 failed"), "{failure}");
+        assert_eq!(results[1].as_ref().expect("step 10 evaluated").step, 10);
+    }
+}

@@ -118,6 +118,8 @@ pub struct RunView {
     pub held_out: Option<Arc<HeldOutEmbedding>>,
     /// Training steps per second over the last second of training.
     pub steps_per_second: f64,
+    /// The step the run started at (0, or a loaded model's step).
+    pub start_step: u64,
 }
 
 pub type Notify = Arc<dyn Fn() + Send + Sync>;
@@ -399,14 +401,16 @@ impl AppState {
                     self.pending_save = Some((path, rx));
                 }
             }
-            AppCommand::LoadModel(path) => match crate::training::Checkpoint::read(&path) {
-                Ok(checkpoint) => {
+            AppCommand::LoadModel(path) => match self.check_model(&path) {
+                Ok((checkpoint, data)) => {
+                    self.data = data;
+                    self.data_source = checkpoint.config.data.clone();
                     self.settings.tsne = checkpoint.config.tsne;
                     self.settings.config = checkpoint.config.clone();
                     let step = checkpoint.step;
                     self.restart_worker_from(Some(checkpoint));
                     self.notices.push(Notice {
-                        text: format!("loading the model of step {step} from {}", path.display()),
+                        text: format!("loaded the model of step {step} from {}", path.display()),
                         is_error: false,
                     });
                 }
@@ -658,6 +662,7 @@ impl AppState {
                 self.view.evals.push(untrained);
                 // A run loaded from a checkpoint starts trained: its first point is no baseline.
                 self.view.step = untrained.step;
+                self.view.start_step = untrained.step;
                 if untrained.step == 0 {
                     self.view.untrained = Some(untrained);
                 }
@@ -673,9 +678,10 @@ impl AppState {
                 if held_out.eval {
                     self.view.held_out = Some(Arc::clone(&held_out));
                 }
-                // The step-0 point comes with `Started`.
+                // The first point (step 0, or the step a loaded model starts at) comes with
+                // `Started`.
                 if held_out.eval
-                    && held_out.step > 0
+                    && held_out.step > self.view.start_step
                     && let Some(eval) = &self.eval
                     && !eval.request(Arc::clone(&held_out), self.active_config.seed)
                 {
@@ -689,6 +695,11 @@ impl AppState {
                 }
             }
             Event::Paused { step } => {
+                if step < self.view.step && self.view.history.last().is_some_and(|h| h.step > step)
+                {
+                    // The worker rolled a broken update back: its points are not the run's.
+                    self.drop_after(step);
+                }
                 self.view.step = self.view.step.max(step);
                 if self.status == RunStatus::Running {
                     self.status = RunStatus::Paused;
@@ -702,9 +713,7 @@ impl AppState {
                 why,
             } => {
                 // The steps after the mirrored model are trained again on the new backend.
-                self.view.history.retain(|h| h.step <= step);
-                self.view.evals.retain(|e| e.step <= step);
-                self.view.step = step;
+                self.drop_after(step);
                 self.notices.push(Notice {
                     text: format!(
                         "{backend_reason} ({why}): training goes on with {backend_name} from step {step}."
@@ -727,6 +736,47 @@ impl AppState {
                 });
             }
         }
+    }
+
+    /// Reads a checkpoint, loads its data and tries its model on a CPU trainer, all before
+    /// anything of the current run changes.
+    fn check_model(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<(crate::training::Checkpoint, Arc<Dataset>), String> {
+        let checkpoint = crate::training::Checkpoint::read(path)?;
+        let data = if checkpoint.config.data == self.data_source {
+            Arc::clone(&self.data)
+        } else {
+            let (data, _) = checkpoint
+                .config
+                .data
+                .load()
+                .map_err(|e| format!("its data: {e}"))?;
+            Arc::new(data)
+        };
+        let mut trial = Trainer::new(
+            checkpoint.config.clone(),
+            Arc::clone(&data),
+            &crate::training::Backend::cpu("checking a model"),
+        )
+        .map_err(|e| e.to_string())?;
+        trial
+            .load_checkpoint(&checkpoint)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok((checkpoint, data))
+    }
+
+    /// Forgets what the run did after `step` (it is trained again): curves, queued
+    /// evaluations (a fresh job) and the shown batch.
+    fn drop_after(&mut self, step: u64) {
+        self.view.history.retain(|h| h.step <= step);
+        self.view.evals.retain(|e| e.step <= step);
+        self.view.step = step;
+        if self.view.batch.as_ref().is_some_and(|b| b.step > step) {
+            self.view.batch = None;
+        }
+        self.eval = EvalJob::spawn(Arc::clone(&self.notify)).ok();
     }
 
     fn request_tsne(&mut self, held_out: &HeldOutEmbedding) {

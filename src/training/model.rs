@@ -126,23 +126,24 @@ impl EmbeddingNet {
         self.l2.forward(self.act.forward(self.l1.forward(x)))
     }
 
-    /// Whether every parameter is finite (one device reduction per parameter, one read-back).
+    /// Whether every parameter is finite (one count of non-finite values per parameter on the
+    /// device, one read-back).
     pub fn params_finite(&self) -> bool {
-        struct SumAbs(Vec<Tensor<1>>);
-        impl burn::module::ModuleVisitor for SumAbs {
+        struct Counts(Vec<Tensor<1>>);
+        impl burn::module::ModuleVisitor for Counts {
             fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-                self.0.push(param.val().abs().sum());
+                self.0
+                    .push(param.val().is_finite().bool_not().float().sum());
             }
         }
-        let mut sums = SumAbs(Vec::new());
-        self.visit(&mut sums);
-        if sums.0.is_empty() {
+        let mut counts = Counts(Vec::new());
+        self.visit(&mut counts);
+        if counts.0.is_empty() {
             return true;
         }
-        // A sum of |θ| that overflows f32 is as unusable as a NaN.
-        Tensor::cat(sums.0, 0)
+        Tensor::cat(counts.0, 0)
             .try_into_vec_as::<f32>()
-            .is_ok_and(|v| v.iter().all(|x| x.is_finite()))
+            .is_ok_and(|v| v.iter().all(|&n| n == 0.0))
     }
 
     /// `(d_in, hidden, d_out)`.

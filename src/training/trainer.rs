@@ -133,6 +133,18 @@ pub struct Trainer {
     /// Rows of the last batch, and how many more steps repeat them (freeze).
     last_rows: Option<Vec<usize>>,
     frozen_left: u32,
+    /// The model before the last accepted update and its step, for [`Trainer::roll_back`].
+    previous: Option<(EmbeddingNet, u64)>,
+}
+
+/// Where a run can be resumed on another device: the model (host memory, burn record) and
+/// the batch sequence position, taken by [`Trainer::resume_point`].
+#[derive(Debug, Clone)]
+pub struct ResumePoint {
+    pub checkpoint: Checkpoint,
+    sampler: PkSampler,
+    last_rows: Option<Vec<usize>>,
+    frozen_left: u32,
 }
 
 impl Trainer {
@@ -195,6 +207,7 @@ impl Trainer {
             step: 0,
             last_rows: None,
             frozen_left: 0,
+            previous: None,
         })
     }
 
@@ -225,6 +238,7 @@ impl Trainer {
             step: self.step,
             last_rows: self.last_rows.clone(),
             frozen_left: self.frozen_left,
+            previous: None,
         })
     }
 
@@ -267,8 +281,23 @@ impl Trainer {
         Tensor::<2>::from_data(TensorData::new(x, [rows.len(), self.data.dim]), device)
     }
 
-    /// Trains one mini-batch and returns what it looked like before the update.
+    /// Trains one mini-batch and returns what it looked like before the update. On an error
+    /// nothing changes: the model, Adam, the step count and the batch to come are those from
+    /// before the call (Adam restarts after a divergence), so a retry trains the same batch.
     pub fn step(&mut self) -> Result<BatchSnapshot, TrainError> {
+        let sampler = self.sampler.clone();
+        let last_rows = self.last_rows.clone();
+        let frozen_left = self.frozen_left;
+        let result = self.step_inner();
+        if result.is_err() {
+            self.sampler = sampler;
+            self.last_rows = last_rows;
+            self.frozen_left = frozen_left;
+        }
+        result
+    }
+
+    fn step_inner(&mut self) -> Result<BatchSnapshot, TrainError> {
         let (rows, frozen) = match (&self.last_rows, self.frozen_left) {
             (Some(rows), left) if left > 0 => {
                 self.frozen_left -= 1;
@@ -299,14 +328,17 @@ impl Trainer {
         let sim64: Vec<f64> = sim.iter().map(|&v| f64::from(v)).collect();
         let labels64: Vec<i64> = labels.iter().map(|&y| i64::from(y)).collect();
         let out = losses::evaluate(&self.config.loss, &sim64, &labels64)?;
+        // `f64::max` skips NaN: test finiteness on its own, keep the maximum for the message.
         let max_w = out.weights.iter().fold(0.0_f64, |a, w| a.max(w.abs()));
-        if !out.loss.is_finite() || !max_w.is_finite() {
+        let weights_finite = out.weights.iter().all(|w| w.is_finite());
+        if !out.loss.is_finite() || !weights_finite {
             let what = if out.loss.is_finite() {
                 "a pair weight"
             } else {
                 "the loss"
             };
-            return Err(self.diverged(what, Some(max_w)));
+            let shown = if weights_finite { max_w } else { f64::INFINITY };
+            return Err(self.diverged(what, Some(shown)));
         }
         let g: Vec<f32> = out.weights.iter().map(|&w| w as f32).collect();
 
@@ -319,14 +351,20 @@ impl Trainer {
         let grads = GradientsParams::from_grads(surrogate.backward(), &self.model);
         // Cloning a module only clones tensor handles; the parameter ids stay the same. The
         // model before the update is kept until the update is known to be good.
-        let before = self.model.clone();
-        self.model = self
+        // The updated model is only adopted once it is known to be good.
+        let updated = self
             .optim
             .step(self.config.learning_rate, self.model.clone(), grads);
         // The same samples after the update: the "update" stage shows how S moved, and a
         // norm that overflows here means the update broke the model.
-        let after_raw = self.embed_raw(&rows)?;
-        let what = if !self.model.params_finite() {
+        let after_raw = match embed_rows(&updated, &self.data, &rows, &self.device, false) {
+            Ok(v) => v,
+            Err(e) => {
+                self.optim = AdamConfig::new().with_epsilon(1e-8).init();
+                return Err(e);
+            }
+        };
+        let what = if !updated.params_finite() {
             Some("a model weight after the update")
         } else if after_raw
             .chunks(d)
@@ -338,10 +376,11 @@ impl Trainer {
         };
         if let Some(what) = what {
             // Keep the last good model; Adam's moments may hold the blow-up, so they restart.
-            self.model = before;
             self.optim = AdamConfig::new().with_epsilon(1e-8).init();
             return Err(self.diverged(what, Some(max_w)));
         }
+        let before = std::mem::replace(&mut self.model, updated);
+        self.previous = Some((before, self.step));
         self.step += 1;
         let after_embeddings = (m <= AFTER_MAX_M).then(|| unit_rows(after_raw, d));
 
@@ -409,6 +448,7 @@ impl Trainer {
         }
         self.model = model;
         self.step = checkpoint.step;
+        self.previous = None;
         self.optim = AdamConfig::new().with_epsilon(1e-8).init();
         Ok(())
     }
@@ -427,29 +467,50 @@ impl Trainer {
     /// # Shapes
     /// → `[rows.len(), embedding_dim]`.
     pub fn embed(&self, rows: &[usize]) -> Result<Vec<f32>, TrainError> {
-        self.embed_with(rows, true)
+        embed_rows(&self.model, &self.data, rows, &self.device, true)
     }
 
-    /// Unnormalised network outputs of dataset rows (no autodiff), `[rows.len(), d]`.
-    fn embed_raw(&self, rows: &[usize]) -> Result<Vec<f32>, TrainError> {
-        self.embed_with(rows, false)
+    /// Goes back to the model before the last update (when the held-out set shows that the
+    /// update broke it): the step count goes back one and Adam restarts. Returns the step now
+    /// current, or `None` when there is no earlier model (nothing changes then).
+    pub fn roll_back(&mut self) -> Option<u64> {
+        let (model, step) = self.previous.take()?;
+        self.model = model;
+        self.step = step;
+        self.optim = AdamConfig::new().with_epsilon(1e-8).init();
+        Some(step)
     }
 
-    fn embed_with(&self, rows: &[usize], unit: bool) -> Result<Vec<f32>, TrainError> {
-        let device = self.device.clone().without_autodiff();
-        let model = self.model.valid();
-        let mut out = Vec::with_capacity(rows.len() * self.config.embedding_dim);
-        for chunk in rows.chunks(1024) {
-            let z = model.forward(self.input(chunk, &device));
-            out.extend(read(if unit { l2_normalize(z) } else { z })?);
-        }
-        Ok(out)
+    /// The model (copied to host memory) and the batch position: enough to continue this run
+    /// on another device with [`Trainer::resume_on`].
+    pub fn resume_point(&self) -> Result<ResumePoint, TrainError> {
+        Ok(ResumePoint {
+            checkpoint: self.checkpoint()?,
+            sampler: self.sampler.clone(),
+            last_rows: self.last_rows.clone(),
+            frozen_left: self.frozen_left,
+        })
+    }
+
+    /// A trainer on `backend` that continues from `point` with the current configuration
+    /// (loss and learning rate as set now): the same batches follow; Adam restarts.
+    pub fn resume_on(&self, backend: &Backend, point: &ResumePoint) -> Result<Trainer, TrainError> {
+        let mut config = self.config.clone();
+        config.backend = super::config::BackendChoice::Cpu;
+        let mut t = Trainer::new(config, Arc::clone(&self.data), backend)?;
+        t.load_checkpoint(&point.checkpoint)?;
+        t.sampler = point.sampler.clone();
+        t.last_rows = point.last_rows.clone();
+        t.frozen_left = point.frozen_left;
+        Ok(t)
     }
 
     /// Held-out embeddings and their labels; a non-finite embedding is divergence.
     pub fn embed_held_out(&self) -> Result<(Vec<f32>, Vec<u32>), TrainError> {
         let emb = self.embed(&self.split.held_out)?;
         if emb.iter().any(|v| !v.is_finite()) {
+            // The update of this step broke the model: callers `roll_back` to step − 1,
+            // which the message promises.
             return Err(TrainError::Diverged {
                 step: self.step,
                 what: "a held-out embedding",
@@ -495,6 +556,28 @@ fn with_embedding_dim(mut spec: LossSpec, d: usize) -> LossSpec {
         p.embedding_dim = d;
     }
     spec
+}
+
+/// Network outputs of dataset rows under `model` (no autodiff), unit rows when `unit`.
+fn embed_rows(
+    model: &EmbeddingNet,
+    data: &Dataset,
+    rows: &[usize],
+    device: &Device,
+    unit: bool,
+) -> Result<Vec<f32>, TrainError> {
+    let device = device.clone().without_autodiff();
+    let model = model.valid();
+    let mut out = Vec::new();
+    for chunk in rows.chunks(1024) {
+        let x = Tensor::<2>::from_data(
+            TensorData::new(data.gather(chunk), [chunk.len(), data.dim]),
+            &device,
+        );
+        let z = model.forward(x);
+        out.extend(read(if unit { l2_normalize(z) } else { z })?);
+    }
+    Ok(out)
 }
 
 /// Rows divided by `sqrt(|z|² + 1e-12)`, as [`l2_normalize`] does on the device.

@@ -51,6 +51,9 @@ pub enum Command {
     /// Test hook: the next step fails as if the wgpu device had been lost.
     #[doc(hidden)]
     SimulateDeviceLost,
+    /// Test hook: the next step panics (a bug in a step on the CPU backend).
+    #[doc(hidden)]
+    SimulatePanic,
 }
 
 /// Embeddings of a set of data set rows (the held-out rows, or the training rows for a
@@ -343,9 +346,11 @@ impl Worker {
         }
         let mut on_gpu = backend_name.starts_with("wgpu");
         let mut simulate_lost = false;
-        // The model as of the last MIRROR_EVERY steps, in host memory: what training continues
-        // from if the GPU is lost (a lost device cannot be read).
-        let mut mirror = trainer.checkpoint().map_err(|e| e.to_string())?;
+        let mut simulate_panic = false;
+        // The model as of the last MIRROR_EVERY steps, in host memory, with the batch
+        // position: what training continues from if the GPU is lost (a lost device cannot be
+        // read).
+        let mut mirror = trainer.resume_point().map_err(|e| e.to_string())?;
         let untrained = trainer.evaluate().map_err(|e| e.to_string())?;
         let raw_baseline = trainer.raw_baseline();
         self.emit(Event::Started {
@@ -354,7 +359,8 @@ impl Worker {
             raw_baseline,
             untrained,
         });
-        self.send_held_out(&trainer, true)?;
+        self.send_held_out(&trainer, true)
+            .map_err(|e| e.to_string())?;
 
         let mut running = false;
         let mut pending_steps = 0_u32;
@@ -395,6 +401,7 @@ impl Worker {
             match command {
                 Some(Command::Shutdown) => return Ok(()),
                 Some(Command::SimulateDeviceLost) => simulate_lost = true,
+                Some(Command::SimulatePanic) => simulate_panic = true,
                 Some(Command::Play) => {
                     if !running {
                         running = true;
@@ -455,24 +462,34 @@ impl Worker {
                 next_at = Instant::now() + Duration::from_secs_f64(1.0 / bps);
             }
             let simulated = std::mem::take(&mut simulate_lost);
+            let simulated_panic = std::mem::take(&mut simulate_panic);
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 if simulated {
                     panic!("device lost (simulated)");
+                }
+                if simulated_panic {
+                    panic!("a bug (simulated)");
                 }
                 trainer.step()
             }));
             let result = match outcome {
                 Ok(r) => r,
                 Err(payload) if on_gpu || simulated => {
+                    // A lost device surfaces as a panic in burn-wgpu; any GPU failure is met
+                    // the same way: continue on the CPU from the host-side copy.
                     let why = panic_message(&*payload);
                     let failed_at = trainer.step_count() + 1;
-                    trainer = self
-                        .fall_back_to_cpu(&trainer, &mirror, failed_at)
-                        .map_err(|e| format!("the GPU failed at step {failed_at} ({why}) and the CPU fallback failed: {e}"))?;
+                    let reason = format!("training on the GPU failed at step {failed_at}");
+                    trainer = trainer
+                        .resume_on(&Backend::cpu(reason.clone()), &mirror)
+                        .map_err(|e| {
+                            format!("{reason} ({why}) and the CPU fallback failed: {e}")
+                        })?;
                     on_gpu = false;
+                    *self.latest_batch.lock() = None;
                     self.emit(Event::BackendChanged {
                         backend_name: "cpu (burn flex)".into(),
-                        backend_reason: format!("the GPU adapter was lost at step {failed_at}"),
+                        backend_reason: reason,
                         step: trainer.step_count(),
                         why,
                     });
@@ -523,7 +540,7 @@ impl Worker {
             }
             let step = trainer.step_count();
             if step % MIRROR_EVERY == 0 {
-                mirror = trainer.checkpoint().map_err(|e| e.to_string())?;
+                mirror = trainer.resume_point().map_err(|e| e.to_string())?;
             }
             let tsne = step % self.config.tsne_every == 0;
             if (tsne || step % self.config.eval_every == 0)
@@ -531,8 +548,20 @@ impl Worker {
             {
                 running = false;
                 pending_steps = 0;
-                self.emit(Event::Failed(e));
-                self.emit(Event::Paused { step });
+                let text = match e {
+                    // The last update broke the held-out embeddings: undo it.
+                    TrainError::Diverged { .. } if trainer.roll_back().is_some() => {
+                        *self.latest_batch.lock() = None;
+                        format!(
+                            "{e}. Training paused: lower the learning rate and train on, or Reset."
+                        )
+                    }
+                    e => e.to_string(),
+                };
+                self.emit(Event::Failed(text));
+                self.emit(Event::Paused {
+                    step: trainer.step_count(),
+                });
                 continue;
             }
             if pending_steps > 0 {
@@ -544,24 +573,8 @@ impl Worker {
         }
     }
 
-    /// A CPU trainer with the current run's settings and the mirrored model.
-    fn fall_back_to_cpu(
-        &self,
-        trainer: &Trainer,
-        mirror: &Checkpoint,
-        failed_at: u64,
-    ) -> Result<Trainer, String> {
-        let mut config = trainer.config().clone();
-        config.backend = super::config::BackendChoice::Cpu;
-        let backend = Backend::cpu(format!("the GPU adapter was lost at step {failed_at}"));
-        let mut cpu =
-            Trainer::new(config, Arc::clone(&self.data), &backend).map_err(|e| e.to_string())?;
-        cpu.load_checkpoint(mirror).map_err(|e| e.to_string())?;
-        Ok(cpu)
-    }
-
-    fn send_held_out(&self, trainer: &Trainer, tsne: bool) -> Result<(), String> {
-        let (embeddings, labels) = trainer.embed_held_out().map_err(|e| e.to_string())?;
+    fn send_held_out(&self, trainer: &Trainer, tsne: bool) -> Result<(), TrainError> {
+        let (embeddings, labels) = trainer.embed_held_out()?;
         let on_training = self.tsne_on_training.load(Ordering::Relaxed);
         self.emit(Event::HeldOutEmbedded(Arc::new(HeldOutEmbedding {
             step: trainer.step_count(),
@@ -574,7 +587,7 @@ impl Worker {
         })));
         if tsne && on_training {
             let rows = trainer.split().train.clone();
-            let embeddings = trainer.embed(&rows).map_err(|e| e.to_string())?;
+            let embeddings = trainer.embed(&rows)?;
             self.emit(Event::HeldOutEmbedded(Arc::new(HeldOutEmbedding {
                 step: trainer.step_count(),
                 tsne: true,
