@@ -17,6 +17,7 @@ use crate::data::Dataset;
 use crate::embedding::{TsneJob, TsneLayout, TsneRequest, TsneSettings};
 use crate::losses::LossSpec;
 use crate::metrics::Retrieval;
+use crate::training::Checkpoint;
 use crate::training::worker::HeldOutEmbedding;
 use crate::training::{
     BatchSnapshot, Command, EvalPoint, Event, StepStats, TrainConfig, Trainer, WorkerHandle,
@@ -241,7 +242,7 @@ impl AppState {
 
     /// A new worker for the settings' configuration; with a checkpoint, the run starts from
     /// its model.
-    fn restart_worker_from(&mut self, checkpoint: Option<crate::training::Checkpoint>) {
+    fn restart_worker_from(&mut self, checkpoint: Option<Checkpoint>) {
         self.pending_save = None;
         self.load_data();
         self.stop_compare();
@@ -386,9 +387,6 @@ impl AppState {
                     },
                 });
             }
-            AppCommand::OpenSession(path) if is_checkpoint(&path) => {
-                self.apply(AppCommand::LoadModel(path));
-            }
             AppCommand::SaveModel(path) => {
                 if self.worker.as_ref().is_none_or(|w| !w.is_alive()) {
                     self.notices.push(Notice {
@@ -401,39 +399,23 @@ impl AppState {
                     self.pending_save = Some((path, rx));
                 }
             }
-            AppCommand::LoadModel(path) => match self.check_model(&path) {
-                Ok((checkpoint, data)) => {
-                    self.data = data;
-                    self.data_source = checkpoint.config.data.clone();
-                    self.settings.tsne = checkpoint.config.tsne;
-                    self.settings.config = checkpoint.config.clone();
-                    let step = checkpoint.step;
-                    self.restart_worker_from(Some(checkpoint));
-                    self.notices.push(Notice {
-                        text: format!("loaded the model of step {step} from {}", path.display()),
-                        is_error: false,
-                    });
+            AppCommand::LoadModel(path) => {
+                self.load_model(&path, Checkpoint::read(&path));
+            }
+            AppCommand::OpenSession(path) => {
+                // One read: a model file opens as Load model, anything else as a session.
+                let in_file = |e: String| format!("{}: {e}", path.display());
+                match std::fs::read_to_string(&path) {
+                    Ok(text) if Checkpoint::is_checkpoint(&text) => {
+                        self.load_model(&path, Checkpoint::from_toml(&text).map_err(in_file));
+                    }
+                    Ok(text) => {
+                        let config = crate::headless::parse_config(&text).map_err(in_file);
+                        self.open_session(&path, config);
+                    }
+                    Err(e) => self.open_session(&path, Err(in_file(e.to_string()))),
                 }
-                Err(e) => self.notices.push(Notice {
-                    text: format!("load model: {e} (nothing was loaded)"),
-                    is_error: true,
-                }),
-            },
-            AppCommand::OpenSession(path) => match crate::headless::read_config(&path) {
-                Ok(config) => {
-                    self.settings.tsne = config.tsne;
-                    self.settings.config = config;
-                    self.restart_worker();
-                    self.notices.push(Notice {
-                        text: format!("opened {}", path.display()),
-                        is_error: false,
-                    });
-                }
-                Err(e) => self.notices.push(Notice {
-                    text: format!("open session: {e} (nothing was loaded)"),
-                    is_error: true,
-                }),
-            },
+            }
             AppCommand::CancelTsne => {
                 if let Some(job) = &self.tsne {
                     job.cancel();
@@ -738,13 +720,60 @@ impl AppState {
         }
     }
 
-    /// Reads a checkpoint, loads its data and tries its model on a CPU trainer, all before
-    /// anything of the current run changes.
+    /// Applies a session's configuration with a Reset; on an error nothing changes.
+    fn open_session(&mut self, path: &std::path::Path, config: Result<TrainConfig, String>) {
+        let notice = match config {
+            Ok(config) => {
+                self.settings.tsne = config.tsne;
+                self.settings.config = config;
+                self.restart_worker();
+                Notice {
+                    text: format!("opened {}", path.display()),
+                    is_error: false,
+                }
+            }
+            Err(e) => Notice {
+                text: format!("open session: {e} (nothing was loaded)"),
+                is_error: true,
+            },
+        };
+        self.notices.push(notice);
+    }
+
+    /// Starts a run from a checkpoint once it has proven to fit; on an error nothing changes.
+    fn load_model(&mut self, path: &std::path::Path, checkpoint: Result<Checkpoint, String>) {
+        let checked = checkpoint.and_then(|c| {
+            let data = self.check_model(path, &c)?;
+            Ok((c, data))
+        });
+        let notice = match checked {
+            Ok((checkpoint, data)) => {
+                self.data = data;
+                self.data_source = checkpoint.config.data.clone();
+                self.settings.tsne = checkpoint.config.tsne;
+                self.settings.config = checkpoint.config.clone();
+                let step = checkpoint.step;
+                self.restart_worker_from(Some(checkpoint));
+                Notice {
+                    text: format!("loaded the model of step {step} from {}", path.display()),
+                    is_error: false,
+                }
+            }
+            Err(e) => Notice {
+                text: format!("load model: {e} (nothing was loaded)"),
+                is_error: true,
+            },
+        };
+        self.notices.push(notice);
+    }
+
+    /// Loads a checkpoint's data and tries its model on a CPU trainer, all before anything of
+    /// the current run changes; returns the data.
     fn check_model(
         &self,
         path: &std::path::Path,
-    ) -> Result<(crate::training::Checkpoint, Arc<Dataset>), String> {
-        let checkpoint = crate::training::Checkpoint::read(path)?;
+        checkpoint: &Checkpoint,
+    ) -> Result<Arc<Dataset>, String> {
         let data = if checkpoint.config.data == self.data_source {
             Arc::clone(&self.data)
         } else {
@@ -762,9 +791,9 @@ impl AppState {
         )
         .map_err(|e| e.to_string())?;
         trial
-            .load_checkpoint(&checkpoint)
+            .load_checkpoint(checkpoint)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok((checkpoint, data))
+        Ok(data)
     }
 
     /// Forgets what the run did after `step` (it is trained again): curves, queued
@@ -798,17 +827,4 @@ impl AppState {
         self.stop_compare();
         self.worker.take().is_none_or(|mut w| w.shutdown(timeout))
     }
-}
-
-/// Whether a file is a model checkpoint (its TOML says `format = "pairscope-checkpoint"`).
-fn is_checkpoint(path: &std::path::Path) -> bool {
-    #[derive(Deserialize)]
-    struct Header {
-        format: Option<String>,
-    }
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| toml::from_str::<Header>(&t).ok())
-        .and_then(|h| h.format)
-        .is_some_and(|f| f == crate::training::checkpoint::FORMAT)
 }

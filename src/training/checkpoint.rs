@@ -34,6 +34,13 @@ pub struct Checkpoint {
     pub model: Vec<u8>,
 }
 
+/// The keys that say what a file is (the rest is ignored when reading them).
+#[derive(Deserialize)]
+struct Header {
+    format: Option<String>,
+    version: Option<u32>,
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CheckpointFile {
@@ -57,14 +64,15 @@ impl Checkpoint {
         .map_err(|e| e.to_string())
     }
 
+    /// Whether a TOML text says it is a checkpoint (`format = "pairscope-checkpoint"`),
+    /// whatever else it holds.
+    pub fn is_checkpoint(text: &str) -> bool {
+        toml::from_str::<Header>(text).is_ok_and(|h| h.format.as_deref() == Some(FORMAT))
+    }
+
     /// Parses a checkpoint file's text; the configuration is validated like any other.
     pub fn from_toml(text: &str) -> Result<Self, String> {
         // Say "not a checkpoint" before complaining about any other key.
-        #[derive(Deserialize)]
-        struct Header {
-            format: Option<String>,
-            version: Option<u32>,
-        }
         let header: Header = toml::from_str(text)
             .map_err(|e| format!("not a pairscope checkpoint: {}", e.message()))?;
         if header.format.as_deref() != Some(FORMAT) {

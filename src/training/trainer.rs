@@ -197,7 +197,7 @@ impl Trainer {
             ),
         };
         Ok(Self {
-            optim: AdamConfig::new().with_epsilon(1e-8).init(),
+            optim: adam(),
             config,
             data,
             split,
@@ -228,7 +228,7 @@ impl Trainer {
         config.loss = with_embedding_dim(loss, config.embedding_dim);
         config.validate().map_err(TrainError::Config)?;
         Ok(Self {
-            optim: AdamConfig::new().with_epsilon(1e-8).init(),
+            optim: adam(),
             config,
             data: Arc::clone(&self.data),
             split: self.split.clone(),
@@ -276,11 +276,6 @@ impl Trainer {
         Ok(())
     }
 
-    fn input(&self, rows: &[usize], device: &Device) -> Tensor<2> {
-        let x = self.data.gather(rows);
-        Tensor::<2>::from_data(TensorData::new(x, [rows.len(), self.data.dim]), device)
-    }
-
     /// Trains one mini-batch and returns what it looked like before the update. On an error
     /// nothing changes: the model, Adam, the step count and the batch to come are those from
     /// before the call (Adam restarts after a divergence), so a retry trains the same batch.
@@ -310,7 +305,7 @@ impl Trainer {
         let m = rows.len();
         let d = self.config.embedding_dim;
 
-        let x = self.input(&rows, &self.device);
+        let x = rows_tensor(&self.data, &rows, &self.device);
         let raw = self.model.forward(x); // [m, d]
         // A norm that overflows f32 normalises to zeros, not NaN: catch it here.
         let sq_norms = read(raw.clone().detach().square().sum_dim(1))?;
@@ -360,7 +355,7 @@ impl Trainer {
         let after_raw = match embed_rows(&updated, &self.data, &rows, &self.device, false) {
             Ok(v) => v,
             Err(e) => {
-                self.optim = AdamConfig::new().with_epsilon(1e-8).init();
+                self.optim = adam();
                 return Err(e);
             }
         };
@@ -376,7 +371,7 @@ impl Trainer {
         };
         if let Some(what) = what {
             // Keep the last good model; Adam's moments may hold the blow-up, so they restart.
-            self.optim = AdamConfig::new().with_epsilon(1e-8).init();
+            self.optim = adam();
             return Err(self.diverged(what, Some(max_w)));
         }
         let before = std::mem::replace(&mut self.model, updated);
@@ -449,7 +444,7 @@ impl Trainer {
         self.model = model;
         self.step = checkpoint.step;
         self.previous = None;
-        self.optim = AdamConfig::new().with_epsilon(1e-8).init();
+        self.optim = adam();
         Ok(())
     }
 
@@ -477,7 +472,7 @@ impl Trainer {
         let (model, step) = self.previous.take()?;
         self.model = model;
         self.step = step;
-        self.optim = AdamConfig::new().with_epsilon(1e-8).init();
+        self.optim = adam();
         Some(step)
     }
 
@@ -496,7 +491,11 @@ impl Trainer {
     /// (loss and learning rate as set now): the same batches follow; Adam restarts.
     pub fn resume_on(&self, backend: &Backend, point: &ResumePoint) -> Result<Trainer, TrainError> {
         let mut config = self.config.clone();
-        config.backend = super::config::BackendChoice::Cpu;
+        config.backend = if backend.is_wgpu {
+            super::config::BackendChoice::Wgpu
+        } else {
+            super::config::BackendChoice::Cpu
+        };
         let mut t = Trainer::new(config, Arc::clone(&self.data), backend)?;
         t.load_checkpoint(&point.checkpoint)?;
         t.sampler = point.sampler.clone();
@@ -558,6 +557,19 @@ fn with_embedding_dim(mut spec: LossSpec, d: usize) -> LossSpec {
     spec
 }
 
+/// The optimiser of every run (also what a divergence or a loaded model restarts with).
+fn adam() -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(1e-8).init()
+}
+
+/// Dataset rows as a `[rows.len(), dim]` input tensor on `device`.
+fn rows_tensor(data: &Dataset, rows: &[usize], device: &Device) -> Tensor<2> {
+    Tensor::<2>::from_data(
+        TensorData::new(data.gather(rows), [rows.len(), data.dim]),
+        device,
+    )
+}
+
 /// Network outputs of dataset rows under `model` (no autodiff), unit rows when `unit`.
 fn embed_rows(
     model: &EmbeddingNet,
@@ -570,11 +582,7 @@ fn embed_rows(
     let model = model.valid();
     let mut out = Vec::new();
     for chunk in rows.chunks(1024) {
-        let x = Tensor::<2>::from_data(
-            TensorData::new(data.gather(chunk), [chunk.len(), data.dim]),
-            &device,
-        );
-        let z = model.forward(x);
+        let z = model.forward(rows_tensor(data, chunk, &device));
         out.extend(read(if unit { l2_normalize(z) } else { z })?);
     }
     Ok(out)

@@ -261,6 +261,16 @@ impl Drop for WorkerHandle {
     }
 }
 
+/// What the UI shows for a failed step; a divergence says how to go on.
+fn failure_text(e: &TrainError) -> String {
+    match e {
+        TrainError::Diverged { .. } => {
+            format!("{e}. Training paused: lower the learning rate and train on, or Reset.")
+        }
+        e => e.to_string(),
+    }
+}
+
 /// A copy of the model is kept this often (in steps), so that a lost GPU costs at most this
 /// many steps.
 pub const MIRROR_EVERY: u64 = 200;
@@ -499,15 +509,15 @@ impl Worker {
                     // The trainer only replaces its model after a whole step: it is intact.
                     running = false;
                     pending_steps = 0;
-                    self.emit(Event::Failed(format!(
-                        "training step {} panicked: {}. Training paused with the model of step {}; Reset starts afresh.",
-                        trainer.step_count() + 1,
-                        panic_message(&*payload),
-                        trainer.step_count()
-                    )));
-                    self.emit(Event::Paused {
-                        step: trainer.step_count(),
-                    });
+                    self.fail_paused(
+                        format!(
+                            "training step {} panicked: {}. Training paused with the model of step {}; Reset starts afresh.",
+                            trainer.step_count() + 1,
+                            panic_message(&*payload),
+                            trainer.step_count()
+                        ),
+                        trainer.step_count(),
+                    );
                     continue;
                 }
             };
@@ -525,16 +535,7 @@ impl Worker {
                 Err(e) => {
                     running = false;
                     pending_steps = 0;
-                    let text = match e {
-                        TrainError::Diverged { .. } => format!(
-                            "{e}. Training paused: lower the learning rate and train on, or Reset."
-                        ),
-                        e => e.to_string(),
-                    };
-                    self.emit(Event::Failed(text));
-                    self.emit(Event::Paused {
-                        step: trainer.step_count(),
-                    });
+                    self.fail_paused(failure_text(&e), trainer.step_count());
                     continue;
                 }
             }
@@ -548,20 +549,11 @@ impl Worker {
             {
                 running = false;
                 pending_steps = 0;
-                let text = match e {
-                    // The last update broke the held-out embeddings: undo it.
-                    TrainError::Diverged { .. } if trainer.roll_back().is_some() => {
-                        *self.latest_batch.lock() = None;
-                        format!(
-                            "{e}. Training paused: lower the learning rate and train on, or Reset."
-                        )
-                    }
-                    e => e.to_string(),
-                };
-                self.emit(Event::Failed(text));
-                self.emit(Event::Paused {
-                    step: trainer.step_count(),
-                });
+                // The last update broke the held-out embeddings: undo it.
+                if matches!(e, TrainError::Diverged { .. }) && trainer.roll_back().is_some() {
+                    *self.latest_batch.lock() = None;
+                }
+                self.fail_paused(failure_text(&e), trainer.step_count());
                 continue;
             }
             if pending_steps > 0 {
@@ -571,6 +563,12 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// Reports a failure once and that training paused at `step`.
+    fn fail_paused(&self, text: String, step: u64) {
+        self.emit(Event::Failed(text));
+        self.emit(Event::Paused { step });
     }
 
     fn send_held_out(&self, trainer: &Trainer, tsne: bool) -> Result<(), TrainError> {
