@@ -86,6 +86,8 @@ const W_UNIFORM: u32 = 5u;
 const W_VIOLATION: u32 = 6u;
 const W_SOFTMAX: u32 = 7u;
 
+// Mining codes: the discriminants of the Rust `losses::MiningCode` (a unit test in
+// src/gpu/colormap.rs reads these lines and checks them against it).
 const CODE_SELF: u32 = 0u;
 const CODE_POS_KEPT: u32 = 1u;
 const CODE_NEG_KEPT: u32 = 2u;

@@ -1,9 +1,24 @@
 //! Command-line doors to the engine. Errors are one line on stderr with exit status 2.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::losses::case_json;
+use thiserror::Error;
+
+use crate::gpu::GpuError;
+use crate::losses::{CaseError, LossError, case_json};
+
+/// Why `pairscope loss` printed no result; the message names the file.
+#[derive(Debug, Error)]
+pub enum LossCliError {
+    #[error("{}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", .path.display())]
+    Case { path: PathBuf, source: CaseError },
+}
 
 /// `pairscope loss --input CASE.json`: one JSON object with the loss, `dL/dS` and the mined
 /// pairs of a golden-format case.
@@ -21,9 +36,15 @@ pub fn loss(input: &Path) -> ExitCode {
 }
 
 /// The JSON text `pairscope loss` prints, or the one-line error.
-pub fn loss_json(input: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(input).map_err(|e| format!("{}: {e}", input.display()))?;
-    case_json(&text).map_err(|e| format!("{}: {e}", input.display()))
+pub fn loss_json(input: &Path) -> Result<String, LossCliError> {
+    let text = std::fs::read_to_string(input).map_err(|source| LossCliError::Read {
+        path: input.to_owned(),
+        source,
+    })?;
+    case_json(&text).map_err(|source| LossCliError::Case {
+        path: input.to_owned(),
+        source,
+    })
 }
 
 /// What `pairscope doctor` found.
@@ -63,7 +84,16 @@ pub struct DoctorTimings {
 /// Batch size, dimension, classes and seed of the doctor's self-test.
 pub const DOCTOR_BATCH: (usize, usize, usize, u64) = (1024, 64, 16, 0);
 
-fn median_ms(mut f: impl FnMut() -> Result<(), String>, reps: usize) -> Result<f64, String> {
+/// Why the doctor's timing run failed.
+#[derive(Debug, Error)]
+enum TimingError {
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+    #[error(transparent)]
+    Engine(#[from] LossError),
+}
+
+fn median_ms<E>(mut f: impl FnMut() -> Result<(), E>, reps: usize) -> Result<f64, E> {
     let mut times = Vec::with_capacity(reps);
     for _ in 0..reps {
         let t = std::time::Instant::now();
@@ -76,15 +106,14 @@ fn median_ms(mut f: impl FnMut() -> Result<(), String>, reps: usize) -> Result<f
 
 /// Runs the checks; the report says what failed rather than erroring.
 pub fn doctor_report() -> DoctorReport {
-    use crate::gpu::colormap::{self, ColorMap};
-    use crate::gpu::parity::{SeededBatch, check, covered_specs};
-    use crate::gpu::{BatchWork, GpuPlan, HeadlessGpu, View};
+    use crate::gpu::HeadlessGpu;
+    use crate::gpu::parity::SeededBatch;
 
     let backend = crate::training::select(crate::training::BackendChoice::Auto);
     let mut report = DoctorReport {
         adapter: None,
-        train_backend: backend.name,
-        train_backend_reason: backend.reason,
+        train_backend: backend.info.name,
+        train_backend_reason: backend.info.reason,
         parity: None,
         timings_ms: None,
         parity_holds: false,
@@ -106,35 +135,60 @@ pub fn doctor_report() -> DoctorReport {
     report.adapter = Some(gpu.adapter.clone());
     let (m, d, classes, seed) = DOCTOR_BATCH;
     let batch = SeededBatch::new(m, d, classes, seed);
+    match parity(&gpu, &batch) {
+        Ok(p) => {
+            report.parity_holds = p.losses.iter().all(|l| l.holds());
+            report.parity = Some(p);
+        }
+        Err(e) => {
+            report.error = Some(e);
+            return report;
+        }
+    }
+    match timings(&gpu, &batch) {
+        Ok(t) => report.timings_ms = Some(t),
+        Err(e) => report.error = Some(e),
+    }
+    report
+}
+
+/// The GPU pipeline against the engine for every loss with a GPU path; the error names the
+/// loss.
+fn parity(
+    gpu: &crate::gpu::HeadlessGpu,
+    batch: &crate::gpu::parity::SeededBatch,
+) -> Result<DoctorParity, String> {
+    use crate::gpu::parity::{check, covered_specs};
+
     let mut losses = Vec::new();
     for spec in covered_specs() {
-        match check(&gpu, &batch, &spec) {
-            Ok(p) => losses.push(p),
-            Err(e) => {
-                report.error = Some(format!("{}: {e}", spec.label()));
-                return report;
-            }
-        }
+        losses.push(check(gpu, batch, &spec).map_err(|e| format!("{}: {e}", spec.label()))?);
     }
     let worst =
         |f: fn(&crate::gpu::parity::Parity) -> f64| losses.iter().map(f).fold(0.0, f64::max);
-    report.parity_holds = losses.iter().all(|p| p.holds());
-    report.parity = Some(DoctorParity {
-        m,
+    Ok(DoctorParity {
+        m: batch.labels.len(),
         max_abs_diff_similarity: worst(|p| p.max_abs_diff_similarity),
         max_abs_diff_weights: worst(|p| p.max_abs_diff_weights),
         mask_mismatches: losses.iter().map(|p| p.mask_mismatches).sum(),
         losses,
-    });
+    })
+}
 
+/// Median times per batch of the default loss on the GPU pipeline and on the CPU.
+fn timings(
+    gpu: &crate::gpu::HeadlessGpu,
+    batch: &crate::gpu::parity::SeededBatch,
+) -> Result<DoctorTimings, String> {
+    use crate::gpu::colormap::{self, ColorMap};
+    use crate::gpu::{BatchWork, GpuPlan, View};
+
+    let (m, d, _, _) = DOCTOR_BATCH;
     let spec = crate::losses::LossSpec::with_miner(
         crate::losses::Loss::default(),
         crate::losses::Miner::default(),
     );
-    let Some(plan) = GpuPlan::for_spec(&spec) else {
-        report.error = Some("the default loss has no GPU path".into());
-        return report;
-    };
+    let plan = GpuPlan::for_spec(&spec).ok_or("the default loss has no GPU path")?;
     let mut buffers = gpu.buffers(m, d);
     let mut gpu_run = || {
         gpu.run_into(
@@ -144,31 +198,26 @@ pub fn doctor_report() -> DoctorReport {
             BatchWork::Gpu(plan),
             View::Weights,
         )
-        .map_err(|e| e.to_string())
+        .map_err(TimingError::from)
     };
     let labels64: Vec<i64> = batch.labels.iter().map(|&y| i64::from(y)).collect();
     let cpu_run = || {
         let s = colormap::similarity(&batch.emb, m, d);
         let s64: Vec<f64> = s.iter().map(|&v| f64::from(v)).collect();
-        let out = crate::losses::evaluate(&spec, &s64, &labels64).map_err(|e| e.to_string())?;
+        let out = crate::losses::evaluate(&spec, &s64, &labels64)?;
         let w: Vec<f32> = out.weights.iter().map(|w| w.abs() as f32).collect();
         let hi = w.iter().copied().fold(0.0_f32, f32::max);
         std::hint::black_box(colormap::colorize(&w, ColorMap::Sequential, 0.0, hi));
-        Ok(())
+        Ok::<(), TimingError>(())
     };
-    let timings =
-        gpu_run().and_then(|()| Ok((median_ms(&mut gpu_run, 5)?, median_ms(cpu_run, 3)?)));
-    match timings {
-        Ok((g, c)) => {
-            report.timings_ms = Some(DoctorTimings {
-                gpu: g,
-                cpu: c,
-                loss: spec.label(),
-            })
-        }
-        Err(e) => report.error = Some(format!("timing run failed: {e}")),
-    }
-    report
+    let (g, c) = gpu_run()
+        .and_then(|()| Ok((median_ms(&mut gpu_run, 5)?, median_ms(cpu_run, 3)?)))
+        .map_err(|e| format!("timing run failed: {e}"))?;
+    Ok(DoctorTimings {
+        gpu: g,
+        cpu: c,
+        loss: spec.label(),
+    })
 }
 
 /// `pairscope doctor [--json]`: exit 0 when the GPU pipeline agrees with the engine, 1 when
@@ -201,75 +250,70 @@ pub fn doctor(json: bool) -> ExitCode {
 
 /// The human-readable report.
 pub fn doctor_text(r: &DoctorReport) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    match &r.adapter {
-        Some(a) => {
-            let _ = writeln!(
-                s,
-                "wgpu adapter:   {} ({} backend, {} device, driver {} {}){}",
-                a.name,
-                a.backend,
-                a.device_type,
-                a.driver,
-                a.driver_info,
-                if a.software {
-                    " — a software rasteriser: fine for drawing, slow for compute"
-                } else {
-                    ""
-                }
-            );
-        }
-        None => {
-            let _ = writeln!(s, "wgpu adapter:   none found");
-        }
-    }
-    let _ = writeln!(
-        s,
+    let mut lines = vec![match &r.adapter {
+        Some(a) => format!(
+            "wgpu adapter:   {} ({} backend, {} device, driver {} {}){}",
+            a.name,
+            a.backend,
+            a.device_type,
+            a.driver,
+            a.driver_info,
+            if a.software {
+                " — a software rasteriser: fine for drawing, slow for compute"
+            } else {
+                ""
+            }
+        ),
+        None => "wgpu adapter:   none found".to_owned(),
+    }];
+    lines.push(format!(
         "training:       {} — {}",
         r.train_backend, r.train_backend_reason
-    );
+    ));
     if let Some(p) = &r.parity {
-        let (_, d, classes, seed) = DOCTOR_BATCH;
-        let _ = writeln!(
-            s,
-            "self-test:      GPU pipeline vs CPU engine on a seeded batch (m = {}, d = {d}, {classes} classes, seed {seed})",
-            p.m
-        );
-        let _ = writeln!(
-            s,
-            "  {:<70} {:>10} {:>10} {:>8}",
-            "loss", "max|ΔS|", "max|ΔG|", "masks≠"
-        );
-        for l in &p.losses {
-            let _ = writeln!(
-                s,
-                "  {:<70} {:>10.2e} {:>10.2e} {:>8}",
-                l.loss, l.max_abs_diff_similarity, l.max_abs_diff_weights, l.mask_mismatches
-            );
-        }
-        let _ = writeln!(
-            s,
-            "  worst: max|ΔS| = {:.2e}, max|ΔG| = {:.2e}, {} mask mismatches → parity {}",
-            p.max_abs_diff_similarity,
-            p.max_abs_diff_weights,
-            p.mask_mismatches,
-            if r.parity_holds {
-                "holds (S and weights within 1e-5, masks identical)"
-            } else {
-                "FAILS"
-            }
-        );
+        lines.extend(parity_lines(p, r.parity_holds));
     }
     if let Some(t) = &r.timings_ms {
-        let _ = writeln!(
-            s,
+        lines.push(format!(
             "timings:        {} per batch: GPU {:.2} ms (upload, S, mining, weights, colours), CPU {:.2} ms (S, engine, colour map)",
             t.loss, t.gpu, t.cpu
-        );
+        ));
     }
     if let Some(e) = &r.error {
-        let _ = writeln!(s, "problem:        {e}");
+        lines.push(format!("problem:        {e}"));
     }
-    s
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// The self-test's table: one line per loss and the worst case.
+fn parity_lines(p: &DoctorParity, holds: bool) -> Vec<String> {
+    let (_, d, classes, seed) = DOCTOR_BATCH;
+    let mut lines = vec![
+        format!(
+            "self-test:      GPU pipeline vs CPU engine on a seeded batch (m = {}, d = {d}, {classes} classes, seed {seed})",
+            p.m
+        ),
+        format!(
+            "  {:<70} {:>10} {:>10} {:>8}",
+            "loss", "max|ΔS|", "max|ΔG|", "masks≠"
+        ),
+    ];
+    for l in &p.losses {
+        lines.push(format!(
+            "  {:<70} {:>10.2e} {:>10.2e} {:>8}",
+            l.loss, l.max_abs_diff_similarity, l.max_abs_diff_weights, l.mask_mismatches
+        ));
+    }
+    lines.push(format!(
+        "  worst: max|ΔS| = {:.2e}, max|ΔG| = {:.2e}, {} mask mismatches → parity {}",
+        p.max_abs_diff_similarity,
+        p.max_abs_diff_weights,
+        p.mask_mismatches,
+        if holds {
+            "holds (S and weights within 1e-5, masks identical)"
+        } else {
+            "FAILS"
+        }
+    ));
+    lines
 }

@@ -25,8 +25,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    // The temporary file is ours; the write's own error is the one to report.
+    if result.is_err()
+        && let Err(e) = std::fs::remove_file(&tmp)
+    {
+        log::warn!("could not remove {}: {e}", tmp.display());
     }
     result
 }
@@ -37,22 +40,22 @@ mod tests {
 
     #[test]
     fn replaces_the_file_and_leaves_no_temporary() {
-        let dir = std::env::temp_dir().join(format!("pairscope-io-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
         let path = dir.join("a.txt");
         write_atomic(&path, b"one").expect("write");
         write_atomic(&path, b"two").expect("write");
         assert_eq!(std::fs::read(&path).expect("read"), b"two");
-        let left: Vec<_> = std::fs::read_dir(&dir).expect("dir").collect();
+        let left: Vec<_> = std::fs::read_dir(dir).expect("dir").collect();
         assert_eq!(left.len(), 1, "only the target remains");
-        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
     fn a_failed_rename_leaves_the_old_target_and_no_temporary() {
         // A target that cannot be replaced (a non-empty folder): the rename fails after the
         // temporary file was written.
-        let dir = std::env::temp_dir().join(format!("pairscope-io-fail-{}", std::process::id()));
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
         let target = dir.join("out.json");
         std::fs::create_dir_all(&target).expect("target folder");
         std::fs::write(target.join("kept.txt"), b"old").expect("old content");
@@ -61,7 +64,7 @@ mod tests {
             std::fs::read(target.join("kept.txt")).expect("kept"),
             b"old"
         );
-        let names: Vec<_> = std::fs::read_dir(&dir)
+        let names: Vec<_> = std::fs::read_dir(dir)
             .expect("dir")
             .map(|e| e.expect("entry").file_name())
             .collect();
@@ -70,12 +73,12 @@ mod tests {
             vec![std::ffi::OsString::from("out.json")],
             "no temporary left"
         );
-        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
     fn a_failed_write_leaves_nothing() {
-        let missing = std::env::temp_dir().join("pairscope-no-such-dir/x/y.txt");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let missing = tmp.path().join("no-such-dir/x/y.txt");
         assert!(write_atomic(&missing, b"x").is_err());
         assert!(!missing.exists());
     }

@@ -1,10 +1,9 @@
 //! pairscope: see what a pair-based deep-metric-learning loss does to a mini-batch.
 //!
-//! Layers point one way (see ARCHITECTURE.md):
-//! `ui → app → {training, losses, gpu, embedding, metrics, data}`, with `figures` (plotters)
-//! and `headless` (`pairscope train`) beside `app`; no egui outside `ui`, no
-//! burn outside `training`.
-
+//! Layers point one way: `ui → app → figures → embedding → training → gpu → {losses, data,
+//! metrics, io, palette}`, with `headless` (`pairscope train`) and `cli` as doors beside `app`.
+//! ARCHITECTURE.md's table of allowed module edges is checked by `tests/layering.rs`, with no
+//! cycle between any two files; no egui outside `ui`, no burn outside `training`.
 //!
 //! Without the default `app` feature only the parsers, the data loaders, the loss engine and
 //! the run configuration are built: what the fuzz targets in `fuzz/` exercise.
@@ -28,6 +27,7 @@ pub mod io;
 pub mod losses;
 #[cfg(feature = "app")]
 pub mod metrics;
+pub mod palette;
 pub mod training;
 #[cfg(feature = "app")]
 pub mod ui;

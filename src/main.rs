@@ -28,7 +28,7 @@ enum Cmd {
     /// Train without a window and write metrics.json, config.toml and every figure (PNG and
     /// SVG) to --out. Flags override the --config file. Exit status: 0 success, 2 bad flags,
     /// files or values, 3 the run diverged (metrics.json up to the last good step).
-    Train(pairscope::headless::TrainArgs),
+    Train(Box<pairscope::headless::TrainArgs>),
     /// Print what to check when something looks wrong: the wgpu adapter, the burn backend
     /// training would use, and a self-test of the GPU batch pipeline against the CPU loss
     /// engine on a seeded batch (m = 1024) with both timings. Exit status: 0 parity holds,
@@ -43,6 +43,7 @@ enum Cmd {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
+    quiet_vulkan_device_select(cli.command.is_some());
     match cli.command {
         Some(Cmd::Loss { input }) => pairscope::cli::loss(&input),
         Some(Cmd::Doctor { json }) => pairscope::cli::doctor(json),
@@ -51,7 +52,46 @@ fn main() -> ExitCode {
     }
 }
 
+/// Mesa's implicit Vulkan layer `VK_LAYER_MESA_device_select` connects to Wayland and X11 on
+/// every `vkCreateInstance` that enables their surface extensions (wgpu enables all it finds)
+/// to find the display's GPU; without `XDG_RUNTIME_DIR`, libwayland-client prints
+/// "error: XDG_RUNTIME_DIR is invalid or not set in the environment." each time. Headless
+/// commands have no display to match, so they turn the layer off (its documented switch,
+/// `NODEVICE_SELECT=1`); the window does only where Wayland cannot be reached anyway. A value
+/// the user set is kept.
+fn quiet_vulkan_device_select(headless: bool) {
+    let no_runtime_dir = std::env::var_os("XDG_RUNTIME_DIR").is_none_or(|d| d.is_empty());
+    if std::env::var_os("NODEVICE_SELECT").is_none() && (headless || no_runtime_dir) {
+        // SAFETY: called first thing in `main`, before any thread exists (env_logger and clap
+        // start none), so nothing reads the environment concurrently.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("NODEVICE_SELECT", "1");
+        }
+    }
+}
+
+/// Why the window cannot open on this machine, checked before winit tries (whose error names
+/// a source line, not what to do).
+fn missing_display() -> Option<&'static str> {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let unix_desktop = cfg!(all(
+        unix,
+        not(target_os = "macos"),
+        not(target_os = "android")
+    ));
+    (unix_desktop && !set("DISPLAY") && !set("WAYLAND_DISPLAY") && !set("WAYLAND_SOCKET"))
+        .then_some(
+            "pairscope: no display found (DISPLAY and WAYLAND_DISPLAY are not set); \
+         `pairscope train` and `pairscope doctor` run without one",
+        )
+}
+
 fn run_app() -> ExitCode {
+    if let Some(message) = missing_display() {
+        eprintln!("{message}");
+        return ExitCode::FAILURE;
+    }
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("pairscope")

@@ -2,15 +2,11 @@
 //! 2 no adapter). Needs a wgpu adapter for the first test (lavapipe in CI); without one it is
 //! skipped unless `PAIRSCOPE_REQUIRE_GPU=1`.
 
-use std::process::Command;
+mod common;
 
+/// `pairscope doctor --json` with `envs` set.
 fn doctor(envs: &[(&str, &str)]) -> std::process::Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pairscope"));
-    cmd.args(["doctor", "--json"]);
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the binary runs")
+    common::pairscope_with_env(&["doctor", "--json"], envs)
 }
 
 #[test]

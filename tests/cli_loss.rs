@@ -1,20 +1,17 @@
 //! `pairscope loss --input CASE.json`: the contract of the command-line door to the engine.
 
+mod common;
+
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn golden(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name)
+    common::test_file("golden").join(name)
 }
 
+/// `pairscope loss --input INPUT`.
 fn run(input: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pairscope"))
-        .args(["loss", "--input"])
-        .arg(input)
-        .output()
-        .expect("the binary runs")
+    common::pairscope(&[OsStr::new("loss"), OsStr::new("--input"), input.as_os_str()])
 }
 
 #[test]
@@ -67,8 +64,7 @@ fn prints_loss_weights_and_pairs_of_a_golden_case() {
 
 #[test]
 fn bad_input_exits_2_with_one_line_naming_the_problem() {
-    let dir = std::env::temp_dir().join(format!("pairscope-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = tempfile::tempdir().expect("temp dir");
     let cases = [
         (
             "unknown_loss",
@@ -98,7 +94,7 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
         ("not_json", "this is not json", "json"),
     ];
     for (name, text, needle) in cases {
-        let path = dir.join(format!("{name}.json"));
+        let path = dir.path().join(format!("{name}.json"));
         std::fs::write(&path, text).expect("write case");
         let out = run(&path);
         assert_eq!(out.status.code(), Some(2), "{name}");
@@ -107,7 +103,6 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
         assert!(err.to_lowercase().contains(needle), "{name}: {err}");
         assert!(out.stdout.is_empty(), "{name}");
     }
-    let out = run(&dir.join("missing.json"));
+    let out = run(&dir.path().join("missing.json"));
     assert_eq!(out.status.code(), Some(2));
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,18 +2,18 @@
 //! (good files and every bad-file kind, with the message naming file, line or image), and
 //! training on loaded data raising held-out Recall@1; the hidden-subspace preset; the CNN.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use pairscope::data::{
     DataSource, Dataset, LabelColumn, SplitKind, SyntheticSpec, load_csv, load_image_folder,
 };
-use pairscope::training::{Backend, ModelKind, TrainConfig, Trainer};
+use pairscope::training::config::{config_toml, parse_config};
+use pairscope::training::{ModelKind, TrainConfig};
 
 fn data_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
+    common::test_file("data").join(name)
 }
 
 #[test]
@@ -48,13 +48,6 @@ fn csv_bad_files_name_file_line_and_problem() {
     }
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pairscope-data-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
 /// Class "h": a bright horizontal bar; class "v": a vertical one; grey noise around; 12 each.
 fn write_bars(dir: &Path, side: u32, per_class: usize, mixed: bool) {
     use rand::{Rng, SeedableRng};
@@ -77,39 +70,37 @@ fn write_bars(dir: &Path, side: u32, per_class: usize, mixed: bool) {
 
 #[test]
 fn image_folders_load_and_bad_ones_are_named() {
-    let dir = temp_dir("images");
-    write_bars(&dir, 12, 6, true);
-    let (d, notes) = load_image_folder(&dir, 8, false).expect("valid");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    write_bars(dir, 12, 6, true);
+    let (d, notes) = load_image_folder(dir, 8, false).expect("valid");
     assert_eq!((d.len(), d.dim, d.num_classes()), (12, 64, 2));
     assert_eq!(d.image_shape, Some((8, 8)));
     assert!(notes.0.iter().any(|n| n.contains("resized")), "{notes:?}");
     // A corrupt image.
     std::fs::write(dir.join("h").join("broken.png"), b"not a png").expect("write");
-    let e = load_image_folder(&dir, 8, false)
+    let e = load_image_folder(dir, 8, false)
         .expect_err("corrupt")
         .to_string();
     assert!(e.contains("broken.png") && e.contains("corrupt"), "{e}");
     // An empty folder.
-    let empty = temp_dir("empty");
-    let e = load_image_folder(&empty, 8, false)
+    let empty = tempfile::tempdir().expect("temp dir");
+    let e = load_image_folder(empty.path(), 8, false)
         .expect_err("empty")
         .to_string();
     assert!(e.contains("no class sub-folders"), "{e}");
     // A class with one image.
-    let lonely = temp_dir("lonely");
-    write_bars(&lonely, 12, 2, false);
-    std::fs::remove_file(lonely.join("v").join("1.png")).expect("rm");
-    let e = load_image_folder(&lonely, 8, false)
+    let lonely = tempfile::tempdir().expect("temp dir");
+    write_bars(lonely.path(), 12, 2, false);
+    std::fs::remove_file(lonely.path().join("v").join("1.png")).expect("rm");
+    let e = load_image_folder(lonely.path(), 8, false)
         .expect_err("lonely")
         .to_string();
     assert!(e.contains("\"v\"") && e.contains("at least 2"), "{e}");
-    for d in [dir, empty, lonely] {
-        std::fs::remove_dir_all(d).ok();
-    }
 }
 
 fn train_and_measure(data: Dataset, config: TrainConfig, steps: usize) -> (f64, f64, f64, f64) {
-    let mut t = Trainer::new(config, Arc::new(data), &Backend::cpu("test")).expect("valid");
+    let mut t = common::trainer_on(config, data);
     let before = t.evaluate().expect("eval").metrics;
     for _ in 0..steps {
         t.step().expect("step");
@@ -134,10 +125,10 @@ fn training_on_a_csv_of_two_blobs_raises_recall() {
 
 #[test]
 fn training_on_a_tiny_image_folder_raises_recall() {
-    let dir = temp_dir("train-images");
-    write_bars(&dir, 12, 24, false);
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_bars(dir.path(), 12, 24, false);
     let source = DataSource::ImageFolder {
-        path: dir.clone(),
+        path: dir.path().to_path_buf(),
         size: 12,
         rgb: false,
     };
@@ -162,7 +153,6 @@ fn training_on_a_tiny_image_folder_raises_recall() {
             ),
         }
     }
-    std::fs::remove_dir_all(dir).ok();
 }
 
 /// The numbers from PyTorch + pytorch-metric-learning on the same recipe: unseen-class
@@ -214,9 +204,6 @@ fn a_data_source_survives_a_configuration_round_trip() {
         train_classes: Some(vec![0, 2, 4]),
         ..TrainConfig::default()
     };
-    let text = pairscope::headless::config_toml(&config).expect("toml");
-    assert_eq!(
-        pairscope::headless::parse_config(&text).expect("parses"),
-        config
-    );
+    let text = config_toml(&config).expect("toml");
+    assert_eq!(parse_config(&text).expect("parses"), config);
 }

@@ -1,7 +1,7 @@
 //! Exported figures: PNGs decode at the requested size and carry the run's configuration;
 //! SVGs parse with a real XML parser and contain their axis labels, legend and metadata.
 
-use pairscope::figures::{Figure, FigureMeta, Format, Series, Stroke, render};
+use pairscope::figures::{Figure, FigureMeta, Format, Heatmap, Plot, Series, Stroke, render};
 use pairscope::gpu::colormap::ColorMap;
 
 fn meta() -> FigureMeta {
@@ -14,7 +14,7 @@ fn meta() -> FigureMeta {
 }
 
 fn curves() -> Figure {
-    Figure::Plot {
+    Figure::Plot(Plot {
         x_label: "step".into(),
         y_label: "held-out metric".into(),
         series: vec![
@@ -36,12 +36,12 @@ fn curves() -> Figure {
         equal_aspect: false,
         x_range: None,
         y_range: Some((0.0, 1.0)),
-    }
+    })
 }
 
 fn heatmap() -> Figure {
     let m = 12;
-    Figure::Heatmap {
+    Figure::Heatmap(Heatmap {
         m,
         values: (0..m * m).map(|k| ((k % 7) as f32 / 3.0) - 1.0).collect(),
         map: ColorMap::Diverging,
@@ -49,7 +49,7 @@ fn heatmap() -> Figure {
         labels: (0..m as u32).map(|i| i / 4).collect(),
         colour_bar: "S_ij (cosine similarity)".into(),
         categories: Vec::new(),
-    }
+    })
 }
 
 #[test]
@@ -144,4 +144,69 @@ fn heatmap_svg_embeds_its_raster_and_keeps_text() {
 fn sizes_out_of_range_are_errors() {
     assert!(render(&curves(), &meta(), Format::Png, 4, 4).is_err());
     assert!(render(&curves(), &meta(), Format::Svg, 100_000, 10).is_err());
+}
+
+/// The catalogue as the window's Export… and `pairscope train` use it: every figure the run
+/// has data for is written under the path asked for, at the entry's shape, and its data file
+/// too; a figure without data is refused by name.
+#[test]
+fn catalogue_entries_export_through_one_request_type() {
+    use pairscope::figures::{ExportFile, ExportRequest, FigureError, FigureId, RunData, export};
+    use std::sync::Arc;
+
+    let data = Arc::new(pairscope::data::Dataset::digits());
+    let config = pairscope::training::TrainConfig::default();
+    let mut trainer = pairscope::training::Trainer::new(
+        config.clone(),
+        Arc::clone(&data),
+        &pairscope::training::Backend::cpu("test"),
+    )
+    .expect("trainer");
+    let batch = trainer.step().expect("a step");
+    let mut run = RunData::new(config, data);
+    run.step = batch.step;
+    run.history = vec![pairscope::training::StepStats {
+        step: batch.step,
+        loss: batch.loss,
+        positive_pairs: batch.positive_pairs,
+        negative_pairs: batch.negative_pairs,
+    }];
+    run.batch = Some(Arc::new(batch));
+    let run = Arc::new(run);
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let width = 320;
+    for figure in FigureId::ALL {
+        let entry = figure.entry();
+        let path = dir.path().join(format!("{}.png", entry.name));
+        let request = |file| ExportRequest {
+            figure,
+            file,
+            run: Arc::clone(&run),
+            path: path.clone(),
+        };
+        let file = ExportFile::Figure {
+            format: Format::Png,
+            width,
+            caption: true,
+        };
+        if !figure.available(&run) {
+            assert!(
+                matches!(export(request(file)), Err(FigureError::NotReady(name)) if name == entry.name),
+                "{figure:?} has no data here"
+            );
+            continue;
+        }
+        assert_eq!(export(request(file)).expect("exports"), path);
+        let img = image::open(&path).expect("decodes");
+        assert_eq!(
+            (img.width(), img.height()),
+            (width, entry.shape.height(width)),
+            "{figure:?}"
+        );
+        let data = export(request(ExportFile::Data)).expect("data exports");
+        assert!(!std::fs::read(data).expect("data file").is_empty());
+    }
+    for figure in [FigureId::Loss, FigureId::Similarity, FigureId::StageUpdate] {
+        assert!(figure.available(&run), "{figure:?}");
+    }
 }

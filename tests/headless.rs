@@ -1,22 +1,24 @@
 //! `pairscope train`: the files it promises, the metrics.json contract, determinism, exit
 //! statuses 0 / 2 / 3 and no partial files.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn out_dir(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("pairscope-headless-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use tempfile::TempDir;
+
+/// A fresh temporary folder, and in it the path of a run's output folder (not created:
+/// `pairscope train` makes it). The folder goes when the `TempDir` drops.
+fn out_dir() -> (TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("out");
+    (tmp, dir)
 }
 
+/// `pairscope train ARGS…`.
 fn train(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pairscope"))
-        .arg("train")
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    common::pairscope(&[&["train"], args].concat())
 }
 
 fn json(path: &Path) -> serde_json::Value {
@@ -25,7 +27,7 @@ fn json(path: &Path) -> serde_json::Value {
 
 #[test]
 fn a_headless_run_writes_every_promised_file() {
-    let dir = out_dir("files");
+    let (_dir_tmp, dir) = out_dir();
     let out = train(&[
         "--steps",
         "200",
@@ -95,7 +97,7 @@ fn a_headless_run_writes_every_promised_file() {
     assert_eq!(png.width(), 800);
     // config.toml loads back (app and --config) and equals the run's configuration.
     let text = std::fs::read_to_string(dir.join("config.toml")).expect("config.toml");
-    let config = pairscope::headless::parse_config(&text).expect("loadable");
+    let config = pairscope::training::config::parse_config(&text).expect("loadable");
     assert_eq!(serde_json::to_value(&config).expect("json"), m["config"]);
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .expect("dir")
@@ -103,13 +105,12 @@ fn a_headless_run_writes_every_promised_file() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn same_configuration_and_seed_give_the_same_run() {
-    let run = |name: &str| {
-        let dir = out_dir(name);
+    let run = || {
+        let (_dir_tmp, dir) = out_dir();
         let cfg = dir.with_extension("toml");
         std::fs::write(
             &cfg,
@@ -134,17 +135,15 @@ fn same_configuration_and_seed_give_the_same_run() {
             String::from_utf8_lossy(&out.stderr)
         );
         let m = json(&dir.join("metrics.json"));
-        std::fs::remove_dir_all(&dir).ok();
-        std::fs::remove_file(&cfg).ok();
         (m["train"].clone(), m["eval"].clone())
     };
-    let (a, b) = (run("det-a"), run("det-b"));
+    let (a, b) = (run(), run());
     assert_eq!(a, b, "two runs of the same configuration differ");
 }
 
 #[test]
 fn bad_flags_files_and_values_exit_2_with_one_line() {
-    let dir = out_dir("bad");
+    let (_dir_tmp, dir) = out_dir();
     let d = dir.to_str().expect("utf-8").to_owned();
     let bad_toml = dir.with_extension("bad.toml");
     std::fs::write(&bad_toml, "seed = 1\nlearning_rat = 0.1\n").expect("write");
@@ -236,15 +235,11 @@ fn bad_flags_files_and_values_exit_2_with_one_line() {
         Some(2),
         "clap rejects an unknown backend"
     );
-    for p in [&bad_toml, &range_toml, &file_as_dir] {
-        std::fs::remove_file(p).ok();
-    }
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn a_diverging_run_exits_3_and_keeps_its_metrics() {
-    let dir = out_dir("diverge");
+    let (_dir_tmp, dir) = out_dir();
     let out = train(&[
         "--lr",
         "1e9",
@@ -265,12 +260,11 @@ fn a_diverging_run_exits_3_and_keeps_its_metrics() {
         rows.iter()
             .all(|r| r["loss"].as_f64().is_some_and(f64::is_finite))
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn a_saved_model_starts_the_next_run_and_the_wrong_network_is_refused() {
-    let first = out_dir("save-model");
+    let (_first_tmp, first) = out_dir();
     let model = first.join("model.toml");
     let out = train(&[
         "--steps",
@@ -291,7 +285,7 @@ fn a_saved_model_starts_the_next_run_and_the_wrong_network_is_refused() {
     let checkpoint = pairscope::training::Checkpoint::read(&model).expect("a checkpoint");
     assert_eq!(checkpoint.step, 5);
 
-    let second = out_dir("load-model");
+    let (_second_tmp, second) = out_dir();
     let out = train(&[
         "--load-model",
         model.to_str().expect("utf-8"),
@@ -322,7 +316,7 @@ fn a_saved_model_starts_the_next_run_and_the_wrong_network_is_refused() {
     let config = first.join("hidden32.toml");
     let text = std::fs::read_to_string(first.join("config.toml")).expect("config.toml");
     std::fs::write(&config, text.replace("hidden_dim = 128", "hidden_dim = 32")).expect("w");
-    let third = out_dir("wrong-model");
+    let (_third_tmp, third) = out_dir();
     let out = train(&[
         "--load-model",
         model.to_str().expect("utf-8"),
@@ -341,14 +335,11 @@ fn a_saved_model_starts_the_next_run_and_the_wrong_network_is_refused() {
         "{err}"
     );
     assert!(!third.join("metrics.json").exists());
-    for d in [first, second, third] {
-        std::fs::remove_dir_all(&d).ok();
-    }
 }
 
 #[test]
 fn a_diverging_run_saves_its_last_good_model() {
-    let dir = out_dir("diverge-save");
+    let (_dir_tmp, dir) = out_dir();
     let model = dir.join("model.toml");
     let out = train(&[
         "--lr",
@@ -374,15 +365,9 @@ fn a_diverging_run_saves_its_last_good_model() {
     // It loads (load_checkpoint refuses non-finite weights) and trains at a sane rate.
     let mut config = checkpoint.config.clone();
     config.learning_rate = 1e-3;
-    let mut trainer = pairscope::training::Trainer::new(
-        config,
-        std::sync::Arc::new(pairscope::data::Dataset::digits()),
-        &pairscope::training::Backend::cpu("test"),
-    )
-    .expect("trainer");
+    let mut trainer = common::trainer(config);
     trainer
         .load_checkpoint(&checkpoint)
         .expect("a finite model");
     assert!(trainer.step().expect("trains").loss.is_finite());
-    std::fs::remove_dir_all(&dir).ok();
 }

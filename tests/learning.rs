@@ -1,18 +1,17 @@
 //! The model learns, reproducibly, on the CPU backend.
 
-use std::sync::Arc;
+mod common;
 
-use pairscope::data::{Dataset, SplitKind};
-use pairscope::training::{Backend, BackendChoice, TrainConfig, Trainer};
+use pairscope::data::SplitKind;
+use pairscope::training::{BackendChoice, TrainConfig, Trainer};
 
 fn trainer(seed: u64) -> Trainer {
-    let config = TrainConfig {
+    common::trainer(TrainConfig {
         seed,
         split: SplitKind::Samples,
         backend: BackendChoice::Cpu,
         ..TrainConfig::default()
-    };
-    Trainer::new(config, Arc::new(Dataset::digits()), &Backend::cpu("test")).expect("valid config")
+    })
 }
 
 /// Reference (PyTorch + pytorch-metric-learning, same MLP, MS loss, batch 5×16, Adam 1e-3):

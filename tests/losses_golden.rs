@@ -1,6 +1,8 @@
 //! Golden tests: every case in `tests/golden/*.json` (pytorch-metric-learning 2.9.0, float64)
 //! must be reproduced within the tolerances of `tests/golden/README.md`.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -11,9 +13,7 @@ use pairscope::losses::{
 use serde_json::Value;
 
 fn golden_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("golden")
+    common::test_file("golden")
 }
 
 fn read_case(name: &str) -> (Case, Value) {

@@ -1,4 +1,4 @@
-//! Property tests: finite differences, GPW.md §7 hand values, invariances, degenerate batches.
+//! Property tests: finite differences, docs/losses.md §9 hand values, invariances, degenerate batches.
 
 use pairscope::losses::{
     BinomialParams, ContrastiveParams, DistanceWeightedParams, HistogramParams, Loss, LossError,
@@ -246,7 +246,7 @@ fn circle_weights_are_flagged_as_not_gradients() {
     assert!(!composed.weights_are_gradient());
 }
 
-// ---------------------------------------------------------------- GPW.md §7, example A
+// ---------------------------------------------------------------- docs/losses.md §9.1, example A
 
 const A_DEG: [f64; 5] = [0.0, 20.0, 40.0, 60.0, 80.0];
 const A_LABELS: [i64; 5] = [0, 0, 1, 1, 2];
@@ -344,7 +344,7 @@ fn example_a_binomial() {
     close(b50.loss, 11.046355, 1e-6);
 }
 
-// ---------------------------------------------------------------- GPW.md §7, example B
+// ---------------------------------------------------------------- docs/losses.md §9.2, example B
 
 const B_DEG: [f64; 6] = [0.0, 85.0, 115.0, 150.0, 240.0, 265.0];
 const B_LABELS: [i64; 6] = [0, 0, 1, 1, 2, 2];

@@ -1,4 +1,4 @@
-//! Retrieval metrics on small cases with known values: GPW.md §7 example B (hand-computed
+//! Retrieval metrics on small cases with known values: docs/losses.md §9.2 example B (hand-computed
 //! Recall@K), pytorch-metric-learning 2.9.0 (MAP@R), scikit-learn (NMI).
 
 use pairscope::metrics::{Retrieval, map_at_r, nmi, recall_at_k};
@@ -18,7 +18,7 @@ fn example_b() -> (Vec<f32>, Vec<u32>) {
 
 #[test]
 fn recall_at_k_of_gpw_example_b() {
-    // GPW.md §7: R@1 = 4/6 (anchors 1 and 2 retrieve each other, wrong class), R@2 = 5/6,
+    // docs/losses.md §9.2: R@1 = 4/6 (anchors 1 and 2 retrieve each other, wrong class), R@2 = 5/6,
     // R@4 = 1.
     let (x, y) = example_b();
     let r = recall_at_k(&x, 2, &y, &[1, 2, 4, 8]);

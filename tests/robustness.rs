@@ -2,33 +2,18 @@
 //! refuse the wrong network, a lost device or a panicking step is survived, and the app
 //! reports each of them once.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{spawn_worker, trainer, wait_for};
 use pairscope::app::{AppCommand, AppState, RunStatus, Settings};
 use pairscope::data::Dataset;
-use pairscope::training::{
-    Backend, BackendChoice, Checkpoint, Command, Event, TrainConfig, TrainError, Trainer,
-    WorkerHandle,
-};
+use pairscope::training::{Checkpoint, Command, Event, TrainConfig, TrainError};
 
 fn config() -> TrainConfig {
-    TrainConfig {
-        backend: BackendChoice::Cpu,
-        eval_every: 50,
-        tsne_every: 1_000_000,
-        ..TrainConfig::default()
-    }
-}
-
-fn trainer(config: TrainConfig) -> Trainer {
-    Trainer::new(config, Arc::new(Dataset::digits()), &Backend::cpu("test")).expect("trainer")
-}
-
-fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("pairscope-robust-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
+    common::cpu_config(50)
 }
 
 #[test]
@@ -105,7 +90,8 @@ fn a_checkpoint_round_trips_through_its_file() {
     }
     let c = t.checkpoint().expect("checkpoint");
     assert_eq!(c.step, 20);
-    let path = temp("model.toml");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("model.toml");
     c.write(&path).expect("write");
     let back = Checkpoint::read(&path).expect("read");
     assert_eq!(back, c);
@@ -117,7 +103,6 @@ fn a_checkpoint_round_trips_through_its_file() {
     assert_eq!(fresh.embed(&rows).expect("e"), t.embed(&rows).expect("e"));
     // and it trains on from there
     assert_eq!(fresh.step().expect("step").step, 21);
-    std::fs::remove_file(&path).ok();
 }
 
 #[test]
@@ -173,7 +158,7 @@ fn damaged_checkpoint_files_get_messages() {
     ];
     for (input, want) in cases {
         let e = Checkpoint::from_toml(&input).expect_err(want);
-        assert!(e.contains(want), "{want:?} not in {e:?}");
+        assert!(e.to_string().contains(want), "{want:?} not in {e:?}");
     }
     // Truncated burnpack bytes parse as TOML but not as a record.
     let mut short = good.clone();
@@ -184,55 +169,32 @@ fn damaged_checkpoint_files_get_messages() {
     assert!(e.to_string().contains("cannot be read"), "{e}");
 }
 
-fn wait_for(
-    handle: &WorkerHandle,
-    timeout: Duration,
-    mut pred: impl FnMut(&Event) -> bool,
-) -> Vec<Event> {
-    // Returns every event drained so far, including those after the hit.
-    let deadline = Instant::now() + timeout;
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        let batch = handle.drain_events();
-        let hit = batch.iter().any(&mut pred);
-        seen.extend(batch);
-        if hit {
-            return seen;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("timed out; events: {seen:?}");
-}
-
 #[test]
 fn a_lost_device_falls_back_to_the_cpu_and_training_goes_on() {
-    let handle = WorkerHandle::spawn(config(), Arc::new(Dataset::digits()), Box::new(|| {}))
-        .expect("spawns");
+    let handle = spawn_worker(config());
     wait_for(&handle, Duration::from_secs(60), |e| {
         matches!(e, Event::Started { .. })
     });
-    handle.send(Command::Play);
+    handle.send(Command::Play).expect("queued");
     wait_for(
         &handle,
         Duration::from_secs(30),
         |e| matches!(e, Event::BatchTrained(s) if s.step >= 250),
     );
-    handle.send(Command::SimulateDeviceLost);
+    handle.send(Command::SimulateDeviceLost).expect("queued");
     let events = wait_for(&handle, Duration::from_secs(30), |e| {
         matches!(e, Event::BackendChanged { .. })
     });
     let Some(Event::BackendChanged {
-        backend_name,
-        step,
-        why,
-        ..
+        backend, step, why, ..
     }) = events
         .iter()
         .find(|e| matches!(e, Event::BackendChanged { .. }))
     else {
         unreachable!()
     };
-    assert!(backend_name.starts_with("cpu"), "{backend_name}");
+    assert!(backend.name.starts_with("cpu"), "{backend}");
+    assert_eq!(backend.kind, pairscope::training::BackendKind::Flex);
     assert!(why.contains("device lost"), "{why}");
     assert_eq!(step % pairscope::training::worker::MIRROR_EVERY, 0);
     assert!(
@@ -267,19 +229,14 @@ fn a_lost_device_falls_back_to_the_cpu_and_training_goes_on() {
 
 #[test]
 fn a_diverging_worker_pauses_once_and_names_the_step_and_cause() {
-    let handle = WorkerHandle::spawn(
-        TrainConfig {
-            learning_rate: 1e9,
-            ..config()
-        },
-        Arc::new(Dataset::digits()),
-        Box::new(|| {}),
-    )
-    .expect("spawns");
+    let handle = spawn_worker(TrainConfig {
+        learning_rate: 1e9,
+        ..config()
+    });
     wait_for(&handle, Duration::from_secs(60), |e| {
         matches!(e, Event::Started { .. })
     });
-    handle.send(Command::Play);
+    handle.send(Command::Play).expect("queued");
     let events = wait_for(&handle, Duration::from_secs(30), |e| {
         matches!(e, Event::Failed(_))
     });
@@ -306,8 +263,8 @@ fn a_diverging_worker_pauses_once_and_names_the_step_and_cause() {
         "reported once, and paused: {rest:?}"
     );
     // A lower learning rate trains on in the same worker.
-    handle.send(Command::SetLearningRate(1e-3));
-    handle.send(Command::Step);
+    handle.send(Command::SetLearningRate(1e-3)).expect("queued");
+    handle.send(Command::Step).expect("queued");
     wait_for(
         &handle,
         Duration::from_secs(30),
@@ -337,7 +294,8 @@ fn poll_until(app: &mut AppState, what: &str, pred: impl Fn(&AppState) -> bool) 
 
 #[test]
 fn the_app_saves_a_model_and_a_new_run_starts_from_it() {
-    let path = temp("app-model.toml");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("app-model.toml");
     let mut a = app();
     poll_until(&mut a, "start", |a| a.status == RunStatus::Paused);
     for _ in 0..3 {
@@ -354,7 +312,9 @@ fn the_app_saves_a_model_and_a_new_run_starts_from_it() {
     assert_eq!(Checkpoint::read(&path).expect("readable").step, 3);
 
     // Opening it (as a session or a model) starts a run at step 3, without an "untrained" line.
+    // Files are read on a background job: wait for it, then for the new run.
     a.apply(AppCommand::OpenSession(path.clone()));
+    poll_until(&mut a, "the file", |a| a.jobs().is_empty());
     poll_until(&mut a, "the loaded run", |a| a.status == RunStatus::Paused);
     assert_eq!(a.view.step, 3);
     assert!(a.view.untrained.is_none());
@@ -371,10 +331,11 @@ fn the_app_saves_a_model_and_a_new_run_starts_from_it() {
     // A checkpoint of another data dimension is refused before anything changes.
     let mut c = Checkpoint::read(&path).expect("readable");
     c.config.data = pairscope::data::DataSource::Synthetic(Default::default());
-    let wrong = temp("wrong-data-model.toml");
+    let wrong = dir.path().join("wrong-data-model.toml");
     c.write(&wrong).expect("write");
     let config_before = a.settings.config.clone();
     a.apply(AppCommand::LoadModel(wrong.clone()));
+    poll_until(&mut a, "the check", |a| a.jobs().is_empty());
     let note = a.notices.last().expect("a notice");
     assert!(
         note.is_error && note.text.contains("does not fit"),
@@ -390,7 +351,8 @@ fn the_app_saves_a_model_and_a_new_run_starts_from_it() {
 
     // A missing file changes nothing.
     let step = a.view.step;
-    a.apply(AppCommand::LoadModel(temp("no-such-model.toml")));
+    a.apply(AppCommand::LoadModel(dir.path().join("no-such-model.toml")));
+    poll_until(&mut a, "the read", |a| a.jobs().is_empty());
     let note = a.notices.last().expect("a notice");
     assert!(
         note.is_error && note.text.contains("nothing was loaded"),
@@ -399,8 +361,6 @@ fn the_app_saves_a_model_and_a_new_run_starts_from_it() {
     );
     assert_eq!(a.status, RunStatus::Paused);
     assert_eq!(a.view.step, step);
-    std::fs::remove_file(&path).ok();
-    std::fs::remove_file(&wrong).ok();
 }
 
 #[test]
@@ -428,17 +388,16 @@ fn an_overflowing_loss_scale_stops_before_the_update() {
 
 #[test]
 fn a_panicking_step_pauses_with_the_model_kept_and_training_resumes() {
-    let handle = WorkerHandle::spawn(config(), Arc::new(Dataset::digits()), Box::new(|| {}))
-        .expect("spawns");
+    let handle = spawn_worker(config());
     wait_for(&handle, Duration::from_secs(60), |e| {
         matches!(e, Event::Started { .. })
     });
-    handle.send(Command::Step);
+    handle.send(Command::Step).expect("queued");
     wait_for(&handle, Duration::from_secs(30), |e| {
         matches!(e, Event::Paused { step: 1 })
     });
-    handle.send(Command::SimulatePanic);
-    handle.send(Command::Step);
+    handle.send(Command::SimulatePanic).expect("queued");
+    handle.send(Command::Step).expect("queued");
     let events = wait_for(&handle, Duration::from_secs(30), |e| {
         matches!(e, Event::Failed(_))
     });
@@ -455,7 +414,7 @@ fn a_panicking_step_pauses_with_the_model_kept_and_training_resumes() {
     );
     assert!(text.contains("model of step 1"), "{text}");
     assert!(handle.is_alive(), "the thread survives");
-    handle.send(Command::Step);
+    handle.send(Command::Step).expect("queued");
     wait_for(
         &handle,
         Duration::from_secs(30),

@@ -32,7 +32,8 @@ fn rss_bytes() -> u64 {
 #[ignore = "soak: 20,000 steps; run with --ignored"]
 fn twenty_thousand_steps_do_not_grow_resident_memory() {
     const STEPS: u64 = 20_000;
-    let out = std::env::temp_dir().join(format!("pairscope-soak-{}", std::process::id()));
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
     let cli = Cli::parse_from([
         "soak",
         "--steps",
@@ -76,5 +77,4 @@ fn twenty_thousand_steps_do_not_grow_resident_memory() {
         "resident memory moved by {:.1} %",
         (ratio - 1.0) * 100.0
     );
-    std::fs::remove_dir_all(&out).ok();
 }

@@ -1,48 +1,26 @@
 //! Teaching mode, pair inspector, freeze and compare, driven through the app by labels
 //! (egui_kittest) and through the trainer.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod common;
 
+use std::sync::Arc;
+
+use common::{cpu_config, harness_sized, step_until};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use pairscope::app::{AppCommand, RunStatus, Settings};
-use pairscope::data::Dataset;
+use pairscope::app::{AppCommand, RunStatus};
 use pairscope::losses::{self, Loss, LossSpec};
-use pairscope::training::{Backend, BackendChoice, TrainConfig, Trainer};
+use pairscope::training::Trainer;
 use pairscope::ui::PairscopeApp;
 use pairscope::ui::teach::Stage;
 
-fn config() -> TrainConfig {
-    TrainConfig {
-        backend: BackendChoice::Cpu,
-        eval_every: 1_000,
-        tsne_every: 1_000_000,
-        ..TrainConfig::default()
-    }
-}
-
+/// The teaching panels need more room than the default window.
 fn harness() -> Harness<'static, PairscopeApp> {
-    let settings = Settings {
-        config: config(),
-        ..Settings::default()
-    };
-    Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .build_eframe(move |cc| PairscopeApp::with_settings(cc, settings))
+    harness_sized(1600.0, 1000.0)
 }
 
-fn step_until(
-    h: &mut Harness<'static, PairscopeApp>,
-    what: &str,
-    pred: impl Fn(&mut PairscopeApp) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !pred(h.state_mut()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-        h.step();
-    }
+fn trainer() -> Trainer {
+    common::trainer(cpu_config(1_000))
 }
 
 #[test]
@@ -119,10 +97,6 @@ fn the_inspector_shows_the_engine_numbers_of_a_pair() {
     h.get_by_label_contains("negative kept: S = ");
 }
 
-fn trainer() -> Trainer {
-    Trainer::new(config(), Arc::new(Dataset::digits()), &Backend::cpu("test")).expect("valid")
-}
-
 #[test]
 fn freeze_repeats_the_same_batch_indices() {
     let mut t = trainer();
@@ -173,19 +147,19 @@ fn compare_mode_runs_two_sides_in_step() {
         a.state()
             .compare
             .as_ref()
-            .is_some_and(|c| c.sides.iter().all(|s| s.started))
+            .is_some_and(|c| c.sides.iter().all(|s| s.started()))
     });
     h.get_by_label("Step").click();
     step_until(&mut h, "both sides to train one batch", |a| {
         a.state()
             .compare
             .as_ref()
-            .is_some_and(|c| c.in_sync() && c.sides[0].step == 1)
+            .is_some_and(|c| c.in_sync() && c.sides[0].view.step == 1)
     });
     let c = h.state().state().compare.as_ref().expect("compare");
     let (x, y) = (
-        c.sides[0].batch.clone().expect("A"),
-        c.sides[1].batch.clone().expect("B"),
+        c.sides[0].view.batch.clone().expect("A"),
+        c.sides[1].view.batch.clone().expect("B"),
     );
     assert_eq!(x.rows, y.rows);
     assert_eq!(x.embeddings, y.embeddings);

@@ -1,41 +1,12 @@
 //! UI behaviour, driven by accessibility labels with egui_kittest; no renderer needed.
 
-use std::time::{Duration, Instant};
+mod common;
 
-use egui_kittest::Harness;
+use std::time::Duration;
+
+use common::{harness, step_until};
 use egui_kittest::kittest::Queryable as _;
-use pairscope::app::{RunStatus, Settings};
-use pairscope::training::{BackendChoice, TrainConfig};
-use pairscope::ui::PairscopeApp;
-
-fn harness() -> Harness<'static, PairscopeApp> {
-    let settings = Settings {
-        config: TrainConfig {
-            backend: BackendChoice::Cpu,
-            eval_every: 1_000,
-            tsne_every: 1_000_000,
-            ..TrainConfig::default()
-        },
-        ..Settings::default()
-    };
-    Harness::builder()
-        .with_size(egui::vec2(1440.0, 900.0))
-        .build_eframe(move |cc| PairscopeApp::with_settings(cc, settings))
-}
-
-/// Steps frames until `pred` holds (the worker runs on its own thread).
-fn step_until(
-    h: &mut Harness<'static, PairscopeApp>,
-    what: &str,
-    pred: impl Fn(&PairscopeApp) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !pred(h.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-        h.step();
-    }
-}
+use pairscope::app::RunStatus;
 
 #[test]
 fn the_app_starts_without_a_wgpu_render_state() {
@@ -45,7 +16,8 @@ fn the_app_starts_without_a_wgpu_render_state() {
     step_until(&mut h, "the worker to start", |a| {
         a.state().status == RunStatus::Paused
     });
-    assert!(h.state().state().view.backend_name.starts_with("cpu"));
+    let backend = h.state().state().view.backend.clone().expect("started");
+    assert!(backend.name.starts_with("cpu"), "{backend}");
     h.get_by_label("Train");
 }
 

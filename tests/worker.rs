@@ -1,49 +1,24 @@
 //! The training thread stops promptly on Reset and on exit.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use pairscope::data::Dataset;
-use pairscope::training::{BackendChoice, Command, Event, TrainConfig, WorkerHandle};
-
-fn config() -> TrainConfig {
-    TrainConfig {
-        backend: BackendChoice::Cpu,
-        eval_every: 50,
-        tsne_every: 1_000_000,
-        ..TrainConfig::default()
-    }
-}
-
-fn wait_for(
-    handle: &WorkerHandle,
-    timeout: Duration,
-    mut pred: impl FnMut(&Event) -> bool,
-) -> bool {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if handle.drain_events().iter().any(&mut pred) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    false
-}
+use common::{cpu_config, spawn_worker, wait_for};
+use pairscope::training::{Command, Event, WorkerHandle};
 
 #[test]
 fn a_training_worker_stops_within_a_second() {
-    let mut handle = WorkerHandle::spawn(config(), Arc::new(Dataset::digits()), Box::new(|| {}))
-        .expect("spawns");
-    assert!(wait_for(&handle, Duration::from_secs(60), |e| matches!(
-        e,
-        Event::Started { .. }
-    )));
-    handle.send(Command::Play);
-    assert!(wait_for(
+    let mut handle = spawn_worker(cpu_config(50));
+    wait_for(&handle, Duration::from_secs(60), |e| {
+        matches!(e, Event::Started { .. })
+    });
+    handle.send(Command::Play).expect("queued");
+    wait_for(
         &handle,
         Duration::from_secs(30),
-        |e| matches!(e, Event::BatchTrained(s) if s.step >= 20)
-    ));
+        |e| matches!(e, Event::BatchTrained(s) if s.step >= 20),
+    );
     let started = Instant::now();
     assert!(
         handle.shutdown(Duration::from_secs(5)),
@@ -56,23 +31,21 @@ fn a_training_worker_stops_within_a_second() {
 
 /// A worker that has started and waits, paused, at step 0.
 fn started_worker() -> WorkerHandle {
-    let handle = WorkerHandle::spawn(config(), Arc::new(Dataset::digits()), Box::new(|| {}))
-        .expect("spawns");
-    assert!(wait_for(&handle, Duration::from_secs(60), |e| matches!(
-        e,
-        Event::Started { .. }
-    )));
+    let handle = spawn_worker(cpu_config(50));
+    wait_for(&handle, Duration::from_secs(60), |e| {
+        matches!(e, Event::Started { .. })
+    });
     handle
 }
 
 /// Sends Step and waits until the worker has paused after `step`.
 fn step_to(handle: &WorkerHandle, step: u64) {
-    handle.send(Command::Step);
-    assert!(wait_for(
+    handle.send(Command::Step).expect("queued");
+    wait_for(
         handle,
         Duration::from_secs(30),
-        |e| matches!(e, Event::Paused { step: s } if *s == step)
-    ));
+        |e| matches!(e, Event::Paused { step: s } if *s == step),
+    );
 }
 
 #[test]
@@ -90,13 +63,11 @@ fn step_trains_exactly_one_batch() {
 
 #[test]
 fn dropping_the_handle_stops_the_thread() {
-    let handle = WorkerHandle::spawn(config(), Arc::new(Dataset::digits()), Box::new(|| {}))
-        .expect("spawns");
-    handle.send(Command::Play);
-    assert!(wait_for(&handle, Duration::from_secs(60), |e| matches!(
-        e,
-        Event::BatchTrained(_)
-    )));
+    let handle = spawn_worker(cpu_config(50));
+    handle.send(Command::Play).expect("queued");
+    wait_for(&handle, Duration::from_secs(60), |e| {
+        matches!(e, Event::BatchTrained(_))
+    });
     let started = Instant::now();
     drop(handle);
     assert!(started.elapsed() < Duration::from_secs(1));
@@ -118,11 +89,37 @@ fn the_loss_changes_between_two_batches_without_a_reset() {
         Loss::TripletMargin(Default::default()),
         Miner::BatchHard(Default::default()),
     );
-    handle.send(Command::SetLoss(triplet.clone()));
+    handle
+        .send(Command::SetLoss(triplet.clone()))
+        .expect("queued");
     step_to(&handle, 2);
     let second = handle.latest_batch().expect("a batch");
     assert_eq!(second.loss_name, triplet.describe());
     // Batch-hard keeps exactly one positive and one negative per anchor.
     assert_eq!(second.positive_pairs, second.m());
     assert_eq!(second.negative_pairs, second.m());
+}
+
+/// No command is lost unseen: a full queue and a finished thread are errors that name the
+/// command.
+#[test]
+fn a_command_the_worker_cannot_take_is_an_error() {
+    use pairscope::training::SendError;
+    use pairscope::training::worker::COMMAND_QUEUE;
+
+    // The worker reads no command while it starts (model, first evaluation: milliseconds),
+    // so sending many more than the queue holds right away overflows it.
+    let mut handle = spawn_worker(cpu_config(50));
+    let refused: Vec<SendError> = (0..100 * COMMAND_QUEUE)
+        .filter_map(|_| handle.send(Command::Freeze(0)).err())
+        .collect();
+    assert!(!refused.is_empty(), "the queue never filled");
+    assert!(refused.iter().all(|e| *e == SendError::Full("Freeze")));
+    assert!(
+        refused[0].to_string().contains("Freeze was not sent"),
+        "{}",
+        refused[0]
+    );
+    assert!(handle.shutdown(Duration::from_secs(5)));
+    assert_eq!(handle.send(Command::Play), Err(SendError::Stopped("Play")));
 }

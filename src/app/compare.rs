@@ -5,98 +5,90 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::eval_job::EvalJob;
-use super::{Notify, RunStatus};
+use super::error::AppError;
+use super::run::{Evaluator, Reaction, RunView, reduce};
+use super::shared::{Notify, RunStatus};
 use crate::losses::LossSpec;
-use crate::training::{BatchSnapshot, Command, EvalPoint, Event, StepStats, Trainer, WorkerHandle};
+use crate::training::{BackendInfo, BatchSnapshot, Command, SendError, Trainer, WorkerHandle};
 
-/// One side of the comparison.
+/// One side of the comparison: a worker whose events go through the same reducer as the main
+/// run's.
 pub struct CompareSide {
     pub label: String,
     pub spec: LossSpec,
     worker: WorkerHandle,
-    eval: Option<EvalJob>,
-    pub history: Vec<StepStats>,
-    pub evals: Vec<EvalPoint>,
-    pub batch: Option<Arc<BatchSnapshot>>,
-    pub step: u64,
-    pub started: bool,
+    evaluator: Option<Evaluator>,
+    pub view: RunView,
+    pub status: RunStatus,
+    /// What went wrong on this side (the first failure, or the backend change).
     pub failed: Option<String>,
-    seed: u64,
-    /// The step both sides started at (their first evaluation comes with `Started`).
-    start_step: u64,
-    notify: Notify,
 }
 
 impl CompareSide {
-    fn new(trainer: Trainer, backend: (String, String), notify: &Notify) -> std::io::Result<Self> {
+    fn new(trainer: Trainer, backend: BackendInfo, notify: &Notify) -> std::io::Result<Self> {
         let spec = trainer.config().loss.clone();
         let seed = trainer.config().seed;
         let step = trainer.step_count();
         let n = Arc::clone(notify);
-        let worker =
-            WorkerHandle::spawn_fork(trainer, backend.0, backend.1, Box::new(move || n()))?;
+        let worker = WorkerHandle::spawn_fork(trainer, backend, Box::new(move || n()))?;
         Ok(Self {
             label: spec.label(),
             spec,
             worker,
-            eval: EvalJob::spawn(Arc::clone(notify)).ok(),
-            history: Vec::new(),
-            evals: Vec::new(),
-            batch: None,
-            step,
-            started: false,
+            evaluator: Evaluator::spawn(seed, notify).ok(),
+            view: RunView {
+                step,
+                start_step: step,
+                ..RunView::default()
+            },
+            status: RunStatus::Starting,
             failed: None,
-            seed,
-            start_step: step,
-            notify: Arc::clone(notify),
         })
+    }
+
+    /// Whether the side's worker is up (its first evaluation has arrived).
+    pub fn started(&self) -> bool {
+        self.status != RunStatus::Starting
     }
 
     fn poll(&mut self) {
         for event in self.worker.drain_events() {
-            match event {
-                Event::Started { untrained, .. } => {
-                    self.started = true;
-                    self.evals.push(untrained);
-                }
-                Event::BatchTrained(stats) => {
-                    self.step = stats.step;
-                    self.history.push(stats);
-                }
-                Event::HeldOutEmbedded(held_out) => {
-                    if let Some(eval) = &self.eval
-                        && held_out.step > self.start_step
-                    {
-                        eval.request(held_out, self.seed);
-                    }
-                }
-                Event::Failed(text) => self.failed = Some(text),
-                Event::BackendChanged { step, why, .. } => {
-                    self.history.retain(|h| h.step <= step);
-                    self.evals.retain(|e| e.step <= step);
-                    self.step = step;
-                    self.batch = None;
-                    self.eval = EvalJob::spawn(Arc::clone(&self.notify)).ok();
-                    self.failed = Some(format!(
-                        "the GPU failed ({why}); this side goes on on the CPU from step {step}, \
-                         so the two sides no longer share a device"
-                    ));
-                }
-                Event::Paused { .. } | Event::Resumed => {}
+            for reaction in reduce(&mut self.view, &mut self.status, event) {
+                self.react(reaction);
             }
         }
-        if let Some(eval) = &self.eval {
-            for result in eval.drain() {
-                match result {
-                    Ok(point) => self.evals.push(point),
-                    Err(e) => {
-                        self.failed.get_or_insert(e);
-                    }
+        if let Some(evaluator) = &mut self.evaluator
+            && let Some(failure) = evaluator.drain_into(&mut self.view)
+        {
+            self.failed.get_or_insert(failure);
+        }
+        self.view.batch = self.worker.latest_batch();
+    }
+
+    fn react(&mut self, reaction: Reaction) {
+        match reaction {
+            Reaction::Evaluate(held_out) => {
+                if let Some(evaluator) = &self.evaluator {
+                    evaluator.request(held_out);
                 }
             }
+            Reaction::RestartEvaluation => {
+                if let Some(evaluator) = &mut self.evaluator {
+                    evaluator.restart();
+                }
+            }
+            // Compare mode draws no t-SNE.
+            Reaction::Tsne(_) => {}
+            Reaction::DeviceLost { step, why } => {
+                self.failed = Some(format!(
+                    "the GPU failed ({why}); this side goes on on the CPU from step {step}, \
+                     so the two sides no longer share a device"
+                ));
+            }
+            Reaction::Notice { text, .. } => {
+                self.failed = Some(text);
+            }
         }
-        self.batch = self.worker.latest_batch();
     }
 }
 
@@ -110,24 +102,33 @@ impl CompareRun {
     /// Starts both workers from two forks of the same run.
     pub fn start(
         forks: Vec<Trainer>,
-        backend: (String, String),
+        backend: BackendInfo,
         notify: &Notify,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, AppError> {
         let mut forks = forks.into_iter();
         let (Some(a), Some(b)) = (forks.next(), forks.next()) else {
-            return Err("compare needs two forks".into());
+            return Err(AppError::Worker("compare needs two forks".into()));
         };
-        let a = CompareSide::new(a, backend.clone(), notify).map_err(|e| e.to_string())?;
-        let b = CompareSide::new(b, backend, notify).map_err(|e| e.to_string())?;
+        let thread = |e: std::io::Error| AppError::Thread("compare".into(), e.to_string());
+        let a = CompareSide::new(a, backend.clone(), notify).map_err(thread)?;
+        let b = CompareSide::new(b, backend, notify).map_err(thread)?;
         Ok(Self {
             sides: [a, b],
             status: RunStatus::Paused,
         })
     }
 
-    pub fn send(&self, command: &Command) {
-        for side in &self.sides {
-            side.worker.send(command.clone());
+    /// Sends `command` to both sides. A side whose queue cannot take it says so; a stopped
+    /// side has already reported why.
+    pub fn send(&mut self, command: &Command) {
+        for side in &mut self.sides {
+            match side.worker.send(command.clone()) {
+                Ok(()) => {}
+                Err(e @ SendError::Full(_)) => {
+                    side.failed.get_or_insert(e.to_string());
+                }
+                Err(e) => log::debug!("compare: {e}"),
+            }
         }
     }
 
@@ -139,7 +140,7 @@ impl CompareRun {
 
     /// Both sides have shown a batch of the same step (the panels are in sync).
     pub fn in_sync(&self) -> bool {
-        match (&self.sides[0].batch, &self.sides[1].batch) {
+        match (&self.sides[0].view.batch, &self.sides[1].view.batch) {
             (Some(a), Some(b)) => a.step == b.step,
             _ => false,
         }
@@ -163,13 +164,12 @@ pub struct MinedDiff {
 
 /// Per-cell diff codes (0 neither, 1 both, 2 only A, 3 only B) and their counts.
 pub fn mined_diff(a: &BatchSnapshot, b: &BatchSnapshot) -> (Vec<u8>, MinedDiff) {
-    let kept = |c: f32| matches!(c as u8, 1 | 2);
     let mut counts = MinedDiff::default();
     let codes = a
         .mining
         .iter()
         .zip(&b.mining)
-        .map(|(&x, &y)| match (kept(x), kept(y)) {
+        .map(|(x, y)| match (x.is_kept(), y.is_kept()) {
             (true, true) => {
                 counts.both += 1;
                 1

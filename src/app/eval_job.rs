@@ -13,14 +13,22 @@ use crate::metrics::Retrieval;
 use crate::training::EvalPoint;
 use crate::training::worker::{HeldOutEmbedding, panic_message};
 
+/// An evaluation that failed (its panic, caught).
+#[derive(Debug, thiserror::Error)]
+#[error("evaluation of step {step} failed: {why}")]
+pub struct EvalError {
+    pub step: u64,
+    pub why: String,
+}
+
 pub struct EvalJob {
     requests: Option<Sender<(Arc<HeldOutEmbedding>, u64)>>,
-    results: Receiver<Result<EvalPoint, String>>,
+    results: Receiver<Result<EvalPoint, EvalError>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl EvalJob {
-    pub fn spawn(notify: super::Notify) -> std::io::Result<Self> {
+    pub fn spawn(notify: super::shared::Notify) -> std::io::Result<Self> {
         let (request_tx, request_rx) = bounded::<(Arc<HeldOutEmbedding>, u64)>(8);
         let (result_tx, result_rx) = bounded(1024);
         let thread = std::thread::Builder::new()
@@ -40,12 +48,9 @@ impl EvalJob {
                         step: held_out.step,
                         metrics,
                     })
-                    .map_err(|p| {
-                        format!(
-                            "evaluation of step {} failed: {}",
-                            held_out.step,
-                            panic_message(&*p)
-                        )
+                    .map_err(|p| EvalError {
+                        step: held_out.step,
+                        why: panic_message(&*p),
                     });
                     if result_tx.send(result).is_err() {
                         return;
@@ -68,7 +73,7 @@ impl EvalJob {
     }
 
     /// Finished evaluations (or why one failed), in step order.
-    pub fn drain(&self) -> Vec<Result<EvalPoint, String>> {
+    pub fn drain(&self) -> Vec<Result<EvalPoint, EvalError>> {
         self.results.try_iter().collect()
     }
 }
@@ -79,8 +84,10 @@ impl Drop for EvalJob {
         self.requests.take();
         if let Some(thread) = self.thread.take()
             && thread.is_finished()
+            && thread.join().is_err()
         {
-            let _ = thread.join();
+            // Panics are caught per evaluation; this would be a panic outside one.
+            log::warn!("the evaluation thread ended with a panic");
         }
     }
 }
@@ -117,7 +124,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         assert_eq!(results.len(), 2, "{results:?}");
-        let failure = results[0].as_ref().expect_err("step 5 failed");
+        let failure = results[0].as_ref().expect_err("step 5 failed").to_string();
         assert!(failure.contains("evaluation of step 5 failed"), "{failure}");
         assert_eq!(results[1].as_ref().expect("step 10 evaluated").step, 10);
     }

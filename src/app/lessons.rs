@@ -32,7 +32,8 @@ pub fn lessons() -> Vec<Lesson> {
             text: "Both losses start from the same network and see the same batches. Multi-similarity \
                    keeps only informative pairs (the MS rule) and weights each by how hard it is \
                    relative to the others; contrastive weights every violating pair equally. Step \
-                   once and compare the mined pairs and the weight panels: where do they disagree?",
+                   once and compare the mined pairs, then switch both heatmaps to \"weights\": \
+                   where do they disagree?",
             config: base.clone(),
             compare_with: Some(LossSpec::new(Loss::Contrastive(
                 ContrastiveParams::default(),
@@ -40,9 +41,12 @@ pub fn lessons() -> Vec<Lesson> {
         },
         Lesson {
             title: "Semi-hard vs hard triplets",
-            text: "Semi-hard triplets have a negative farther than the positive but inside the margin; \
-                   hard ones have a negative closer than the positive. Compare which pairs each \
-                   miner keeps on the same batch, and how the two loss curves differ.",
+            text: "Semi-hard triplets (i, p, n) have the negative less similar than the positive but \
+                   within the miner's margin: 0 < S_ip − S_in ≤ 0.2; hard ones have it at least as \
+                   similar: S_ip − S_in ≤ 0 (ties count as hard). The miner's margin (0.2) is not \
+                   the loss's (0.05): a semi-hard triplet with 0.05 ≤ S_ip − S_in ≤ 0.2 is kept yet \
+                   has zero loss and zero weight. Compare which pairs each miner keeps on the same \
+                   batch, and how the two loss curves differ.",
             config: TrainConfig {
                 loss: triplet(Miner::TripletSemihard(TripletMinerParams { margin: 0.2 })),
                 ..base.clone()
@@ -53,10 +57,13 @@ pub fn lessons() -> Vec<Lesson> {
         },
         Lesson {
             title: "Collapse: batch-hard with a large learning rate",
-            text: "Batch-hard mining with a learning rate of 0.05: the hardest pairs of each anchor pull \
-                   everything together. Watch the similarity heatmap turn uniformly red and the \
-                   held-out Recall@1 fall: the embedding has collapsed. Lower the learning rate and \
-                   Reset to see the difference.",
+            text: "Batch-hard mining with a large learning rate (0.05): each anchor sees only its \
+                   hardest positive and hardest negative. Collapse (every embedding the same) is a \
+                   stationary point of this loss: every triplet's term equals the margin, but with \
+                   coinciding normalised embeddings its gradient with respect to them vanishes. At \
+                   exact collapse the tie rules give Recall@1 = MAP@R = 1 and only NMI drops, so \
+                   watch NMI and the similarity heatmap (uniformly red), not Recall@1. This run \
+                   need not collapse; lower the learning rate and Reset to compare.",
             config: TrainConfig {
                 loss: triplet(Miner::BatchHard(BatchHardParams {})),
                 learning_rate: 0.05,
@@ -66,10 +73,12 @@ pub fn lessons() -> Vec<Lesson> {
         },
         Lesson {
             title: "Binomial deviance weights depend only on S",
-            text: "In binomial deviance every pair's weight is a logistic function of its own similarity \
-                   (divided by the anchor's number of pairs): step to the weighting stage and see the \
-                   w-vs-S points sit on the curve. Multi-similarity's weights, by contrast, also \
-                   depend on the other pairs of the anchor.",
+            text: "In binomial deviance a pair's weight is α·σ(α(λ − S)) / (|P_i|·m) for positives and \
+                   β·σ(β(S − λ)) / (|N_i|·m) for negatives: a logistic function of its own \
+                   similarity, divided by its anchor's count on that side and by the batch size m. \
+                   Step to the weighting stage: the w-vs-S points sit on one curve per side because \
+                   a P×K batch gives every anchor the same counts. Multi-similarity's weights, by \
+                   contrast, also depend on the other pairs of the anchor.",
             config: TrainConfig {
                 loss: LossSpec::new(Loss::BinomialDeviance(Default::default())),
                 ..base

@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use super::{DataError, Dataset};
+use super::dataset::Dataset;
+use super::error::DataError;
+use super::limits::{CSV_BYTES, CSV_COLUMNS, CSV_ROWS, DATASET_VALUES};
 
 /// Which column holds the labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +48,17 @@ fn label_order(a: &str, b: &str) -> std::cmp::Ordering {
 /// used when there is a header, else column 0.
 pub fn load_csv(path: &Path, label: Option<&LabelColumn>) -> Result<Dataset, DataError> {
     let name = path.display().to_string();
+    // Refuse a huge file before reading it into memory.
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    if let Some(problem) = (size > CSV_BYTES.max)
+        .then(|| CSV_BYTES.problem(size))
+        .flatten()
+    {
+        return Err(DataError::File {
+            source_name: name,
+            problem,
+        });
+    }
     let text = std::fs::read_to_string(path).map_err(|e| DataError::File {
         source_name: name.clone(),
         problem: e.to_string(),
@@ -59,29 +72,10 @@ pub fn parse_csv(
     text: &str,
     label: Option<&LabelColumn>,
 ) -> Result<Dataset, DataError> {
-    let file_err = |problem: String| DataError::File {
-        source_name: source_name.to_owned(),
-        problem,
-    };
-    let row_err = |line: usize, problem: String| DataError::Row {
-        source_name: source_name.to_owned(),
-        line,
-        problem,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut records = Vec::new();
-    for (k, r) in reader.records().enumerate() {
-        let r = r.map_err(|e| row_err(k + 1, e.to_string()))?;
-        if r.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        records.push((k + 1, r));
-    }
+    let errors = Errors(source_name);
+    let records = read_records(text, errors)?;
     let Some((_, first)) = records.first() else {
-        return Err(file_err("the file has no rows".into()));
+        return Err(errors.file("the file has no rows".into()));
     };
     // A header: the first row has a non-numeric field in a column that is numeric below.
     let has_header = records.len() > 1 && {
@@ -94,14 +88,96 @@ pub fn parse_csv(
     let header: Option<Vec<String>> =
         has_header.then(|| first.iter().map(|s| s.trim().to_owned()).collect());
     let width = first.len();
-    let label_col = match (label, &header) {
+    let label_col = label_column(label, header.as_deref(), width, errors)?;
+    let (features, raw_labels) = read_rows(
+        &records[usize::from(has_header)..],
+        width,
+        label_col,
+        errors,
+    )?;
+    let (class_names, labels) = classes(&raw_labels, errors)?;
+    Ok(Dataset {
+        name: Path::new(source_name).file_name().map_or_else(
+            || source_name.to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        features,
+        dim: width - 1,
+        labels,
+        class_names,
+        image_shape: None,
+    })
+}
+
+/// Builds the errors of one source, naming it.
+#[derive(Clone, Copy)]
+struct Errors<'a>(&'a str);
+
+impl Errors<'_> {
+    fn file(self, problem: String) -> DataError {
+        DataError::File {
+            source_name: self.0.to_owned(),
+            problem,
+        }
+    }
+
+    fn row(self, line: usize, problem: String) -> DataError {
+        DataError::Row {
+            source_name: self.0.to_owned(),
+            line,
+            problem,
+        }
+    }
+}
+
+/// The non-blank records with their 1-based line numbers.
+fn read_records(text: &str, errors: Errors) -> Result<Vec<(usize, csv::StringRecord)>, DataError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = Vec::new();
+    for (k, r) in reader.records().enumerate() {
+        let r = r.map_err(|e| errors.row(k + 1, e.to_string()))?;
+        if r.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        // Bounded before the feature matrix is allocated (rows × columns values).
+        if r.len() > CSV_COLUMNS.max {
+            let problem = CSV_COLUMNS.problem(r.len()).unwrap_or_default();
+            return Err(errors.row(k + 1, problem));
+        }
+        if records.len() == CSV_ROWS.max {
+            let problem = format!("{} must be {}", CSV_ROWS.field, CSV_ROWS.rule());
+            return Err(errors.file(problem));
+        }
+        records.push((k + 1, r));
+    }
+    let values = records.len()
+        * records
+            .first()
+            .map_or(0, |(_, r)| r.len().saturating_sub(1));
+    if values > DATASET_VALUES.max {
+        return Err(errors.file(DATASET_VALUES.problem(values).unwrap_or_default()));
+    }
+    Ok(records)
+}
+
+/// The label column's index: given by index or name, else the header's `label`, else 0.
+fn label_column(
+    label: Option<&LabelColumn>,
+    header: Option<&[String]>,
+    width: usize,
+    errors: Errors,
+) -> Result<usize, DataError> {
+    let label_col = match (label, header) {
         (Some(LabelColumn::Index(i)), _) => *i,
         (Some(LabelColumn::Name(n)), Some(h)) => h
             .iter()
             .position(|c| c == n)
-            .ok_or_else(|| file_err(format!("no column named {n:?} in the header")))?,
+            .ok_or_else(|| errors.file(format!("no column named {n:?} in the header")))?,
         (Some(LabelColumn::Name(n)), None) => {
-            return Err(file_err(format!(
+            return Err(errors.file(format!(
                 "label column {n:?} given by name, but the file has no header"
             )));
         }
@@ -112,21 +188,28 @@ pub fn parse_csv(
         (None, None) => 0,
     };
     if label_col >= width {
-        return Err(file_err(format!(
+        return Err(errors.file(format!(
             "label column {label_col} does not exist (the rows have {width} columns)"
         )));
     }
     if width < 2 {
-        return Err(file_err(
-            "need a label column and at least one feature column".into(),
-        ));
+        return Err(errors.file("need a label column and at least one feature column".into()));
     }
-    let dim = width - 1;
-    let mut features = Vec::with_capacity(records.len() * dim);
+    Ok(label_col)
+}
+
+/// The feature matrix (row-major, `width − 1` columns) and the raw label of every row.
+fn read_rows(
+    records: &[(usize, csv::StringRecord)],
+    width: usize,
+    label_col: usize,
+    errors: Errors,
+) -> Result<(Vec<f32>, Vec<String>), DataError> {
+    let mut features = Vec::with_capacity(records.len() * (width - 1));
     let mut raw_labels = Vec::with_capacity(records.len());
-    for (line, r) in records.iter().skip(usize::from(has_header)) {
+    for (line, r) in records {
         if r.len() != width {
-            return Err(row_err(
+            return Err(errors.row(
                 *line,
                 format!("{} columns, expected {width} (ragged row)", r.len()),
             ));
@@ -135,7 +218,7 @@ pub fn parse_csv(
             if c == label_col {
                 let l = field.trim();
                 if l.is_empty() {
-                    return Err(row_err(*line, "empty label".into()));
+                    return Err(errors.row(*line, "empty label".into()));
                 }
                 raw_labels.push(l.to_owned());
                 continue;
@@ -143,18 +226,24 @@ pub fn parse_csv(
             let v: f32 = field
                 .trim()
                 .parse()
-                .map_err(|_| row_err(*line, format!("column {c}: {field:?} is not a number")))?;
+                .map_err(|_| errors.row(*line, format!("column {c}: {field:?} is not a number")))?;
             if !v.is_finite() {
-                return Err(row_err(*line, format!("column {c}: {field} is not finite")));
+                return Err(errors.row(*line, format!("column {c}: {field} is not finite")));
             }
             features.push(v);
         }
     }
-    let mut class_names: Vec<String> = raw_labels.clone();
+    Ok((features, raw_labels))
+}
+
+/// The class names in label order and each row's class index; at least 2 classes of at
+/// least 2 samples each.
+fn classes(raw_labels: &[String], errors: Errors) -> Result<(Vec<String>, Vec<u32>), DataError> {
+    let mut class_names: Vec<String> = raw_labels.to_vec();
     class_names.sort_by(|a, b| label_order(a, b));
     class_names.dedup();
     if class_names.len() < 2 {
-        return Err(file_err(format!(
+        return Err(errors.file(format!(
             "{} class(es): metric learning needs at least 2",
             class_names.len()
         )));
@@ -166,22 +255,12 @@ pub fn parse_csv(
     for (c, name) in class_names.iter().enumerate() {
         let n = labels.iter().filter(|&&y| y as usize == c).count();
         if n < 2 {
-            return Err(file_err(format!(
+            return Err(errors.file(format!(
                 "class {name:?} has {n} sample: every class needs at least 2 (P×K sampling draws K per class)"
             )));
         }
     }
-    Ok(Dataset {
-        name: Path::new(source_name).file_name().map_or_else(
-            || source_name.to_owned(),
-            |n| n.to_string_lossy().into_owned(),
-        ),
-        features,
-        dim,
-        labels,
-        class_names,
-        image_shape: None,
-    })
+    Ok((class_names, labels))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use rand::SeedableRng;
 use rand::seq::{IteratorRandom, SliceRandom};
 use rand_chacha::ChaCha8Rng;
 
-use super::Dataset;
+use super::dataset::Dataset;
 
 /// One mini-batch, as dataset row indices grouped by class (`P` groups of `K`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,11 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{DataError, Dataset, LabelColumn, LoadNotes, SyntheticSpec};
+use super::csv_file::{LabelColumn, load_csv};
+use super::dataset::Dataset;
+use super::error::DataError;
+use super::images::{LoadNotes, load_image_folder_with_progress};
+use super::synthetic::SyntheticSpec;
 
 /// The data of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -39,13 +43,24 @@ fn default_image_size() -> usize {
 impl DataSource {
     /// Reads or generates the data; validation happens before anything is returned.
     pub fn load(&self) -> Result<(Dataset, LoadNotes), DataError> {
+        self.load_with_progress(&|_| {})
+    }
+
+    /// [`Self::load`], calling `progress` with the fraction done where the loader can tell
+    /// (image folders, image by image).
+    pub fn load_with_progress(
+        &self,
+        progress: &dyn Fn(f32),
+    ) -> Result<(Dataset, LoadNotes), DataError> {
         match self {
             Self::Digits => Ok((Dataset::digits(), LoadNotes::default())),
             Self::Csv { path, label_column } => {
                 let label = label_column.as_deref().map(LabelColumn::parse);
-                Ok((super::load_csv(path, label.as_ref())?, LoadNotes::default()))
+                Ok((load_csv(path, label.as_ref())?, LoadNotes::default()))
             }
-            Self::ImageFolder { path, size, rgb } => super::load_image_folder(path, *size, *rgb),
+            Self::ImageFolder { path, size, rgb } => {
+                load_image_folder_with_progress(path, *size, *rgb, progress)
+            }
             Self::Synthetic(spec) => Ok((spec.generate()?, LoadNotes::default())),
         }
     }

@@ -9,7 +9,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
-use super::{DataError, Dataset};
+use super::dataset::Dataset;
+use super::error::DataError;
 
 /// Which generator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -120,28 +121,37 @@ impl SyntheticSpec {
         }
     }
 
-    pub fn validate(&self) -> Result<(), String> {
-        let check = |ok: bool, msg: &str| if ok { Ok(()) } else { Err(msg.to_owned()) };
-        check(self.classes >= 2, "classes must be at least 2")?;
-        check(self.classes <= 1000, "classes must be at most 1000")?;
-        check(self.per_class >= 2, "per_class must be at least 2")?;
-        check(
-            self.classes * self.per_class <= 200_000,
-            "at most 200 000 samples",
-        )?;
-        check((2..=4096).contains(&self.dim), "dim must be in 2..=4096")?;
-        check(
-            self.noise.is_finite() && self.noise >= 0.0,
-            "noise must be ≥ 0",
-        )?;
+    /// Checks the settings before anything is generated; the error names the generator.
+    pub fn validate(&self) -> Result<(), DataError> {
+        let check = |ok: bool, msg: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(DataError::File {
+                    source_name: format!("synthetic {}", self.generator.label()),
+                    problem: msg.to_owned(),
+                })
+            }
+        };
+        use super::limits::*;
+        let problem = SYNTH_CLASSES
+            .problem(self.classes)
+            .or_else(|| SYNTH_PER_CLASS.problem(self.per_class))
+            .or_else(|| SYNTH_SAMPLES.problem(self.classes * self.per_class))
+            .or_else(|| SYNTH_DIM.problem(self.dim))
+            .or_else(|| SYNTH_NOISE.problem(self.noise))
+            .or_else(|| {
+                (self.generator == Generator::HiddenSubspace)
+                    .then(|| SYNTH_NUISANCE.problem(self.nuisance))
+                    .flatten()
+            });
+        if let Some(problem) = problem {
+            return check(false, &problem);
+        }
         if self.generator == Generator::HiddenSubspace {
             check(
                 self.informative >= 1 && self.informative < self.dim,
                 "informative must be in 1..dim",
-            )?;
-            check(
-                self.nuisance.is_finite() && self.nuisance >= 0.0,
-                "nuisance must be ≥ 0",
             )?;
         }
         Ok(())
@@ -149,10 +159,7 @@ impl SyntheticSpec {
 
     /// Generates the data set (rows grouped by class).
     pub fn generate(&self) -> Result<Dataset, DataError> {
-        self.validate().map_err(|problem| DataError::File {
-            source_name: format!("synthetic {}", self.generator.label()),
-            problem,
-        })?;
+        self.validate()?;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let (k, d, n) = (self.classes, self.dim, self.per_class);
         let unit = Normal::new(0.0, 1.0).expect("valid normal");

@@ -212,8 +212,10 @@ impl Drop for TsneJob {
         // A running t-SNE cannot be interrupted; do not block the UI on it.
         if let Some(t) = self.thread.take()
             && t.is_finished()
+            && t.join().is_err()
         {
-            let _ = t.join();
+            // Its panic was already reported as the layout's error.
+            log::debug!("the t-SNE thread had panicked");
         }
     }
 }

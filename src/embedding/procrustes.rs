@@ -77,7 +77,10 @@ fn fit(prev: &[[f64; 2]], next: &[[f64; 2]]) -> Option<Similarity> {
     let p = c_rot.hypot(s_rot);
     let q = c_ref.hypot(s_ref);
     let trace = p.max(q);
-    if !(trace > 1e-12 * (var_prev * var_next).sqrt()) {
+    // Also refuses a NaN trace (hence not `trace <= …`).
+    if trace.partial_cmp(&(1e-12 * (var_prev * var_next).sqrt()))
+        != Some(std::cmp::Ordering::Greater)
+    {
         return None;
     }
     let r = if p >= q {

@@ -1,17 +1,19 @@
 //! The run's figures and data, built from what the app and `pairscope train` hold: the last
 //! batch, the loss history, the evaluations, the t-SNE layout or the raw embeddings.
 
-use super::{Figure, PALETTE, Series, Stroke};
+use super::figure::{Figure, Heatmap, Images, Plot, Series, Stroke};
+use super::run_data::CompareCurve;
 use crate::data::Dataset;
 use crate::embedding::TsneLayout;
 use crate::gpu::colormap::{ColorMap, MiningCode};
 use crate::losses::explain;
 use crate::metrics::Retrieval;
+use crate::palette::{self, BLUE, BLUISH_GREEN as GREEN, ORANGE, Rgb, SKY_BLUE, VERMILION};
 use crate::training::{BatchSnapshot, EvalPoint, StepStats};
 
 /// The similarity heatmap of a batch.
 pub fn similarity(batch: &BatchSnapshot) -> Figure {
-    Figure::Heatmap {
+    Figure::Heatmap(Heatmap {
         m: batch.m(),
         values: batch.similarity.clone(),
         map: ColorMap::Diverging,
@@ -19,14 +21,14 @@ pub fn similarity(batch: &BatchSnapshot) -> Figure {
         labels: batch.labels.clone(),
         colour_bar: "S_ij (cosine similarity)".into(),
         categories: Vec::new(),
-    }
+    })
 }
 
 /// The mined-pairs heatmap of a batch.
 pub fn mining(batch: &BatchSnapshot) -> Figure {
-    Figure::Heatmap {
+    Figure::Heatmap(Heatmap {
         m: batch.m(),
-        values: batch.mining.clone(),
+        values: batch.mining.iter().map(|c| c.to_f32()).collect(),
         map: ColorMap::Categorical,
         range: (0.0, 4.0),
         labels: batch.labels.clone(),
@@ -38,20 +40,26 @@ pub fn mining(batch: &BatchSnapshot) -> Figure {
                 (c.label().to_owned(), (r, g, b))
             })
             .collect(),
-    }
+    })
 }
 
-/// The weight heatmap `|∂L/∂S|` of a batch.
+/// What the weights of `batch` are ([`explain::weight_label`]), with `d` for `∂` (the figure
+/// fonts).
+fn ascii_weight_label(batch: &BatchSnapshot) -> String {
+    explain::weight_label(&batch.spec).replace('∂', "d")
+}
+
+/// The weight heatmap `|G|` of a batch: `|∂L/∂S|`, or PML's detached weights for circle loss.
 pub fn weights(batch: &BatchSnapshot) -> Figure {
-    Figure::Heatmap {
+    Figure::Heatmap(Heatmap {
         m: batch.m(),
         values: batch.weights.iter().map(|w| w.abs()).collect(),
         map: ColorMap::Sequential,
         range: (0.0, batch.max_weight().max(f32::MIN_POSITIVE)),
         labels: batch.labels.clone(),
-        colour_bar: "w_ij = |dL/dS_ij|".into(),
+        colour_bar: ascii_weight_label(batch),
         categories: Vec::new(),
-    }
+    })
 }
 
 /// ΔS of the same samples after the update (the update stage), when recorded.
@@ -65,7 +73,7 @@ pub fn delta_similarity(batch: &BatchSnapshot) -> Option<Figure> {
         .map(|(a, b)| a - b)
         .collect();
     let hi = values.iter().fold(0.0_f32, |a, v| a.max(v.abs())).max(1e-6);
-    Some(Figure::Heatmap {
+    Some(Figure::Heatmap(Heatmap {
         m,
         values,
         map: ColorMap::Diverging,
@@ -73,31 +81,23 @@ pub fn delta_similarity(batch: &BatchSnapshot) -> Option<Figure> {
         labels: batch.labels.clone(),
         colour_bar: "ΔS = S after − S before".into(),
         categories: Vec::new(),
-    })
+    }))
 }
 
-const GREEN: (u8, u8, u8) = (0, 158, 115);
-const VERMILION: (u8, u8, u8) = (213, 94, 0);
-
-/// w against S for every kept pair, over the loss's single-pair weight curves.
-pub fn w_vs_s(batch: &BatchSnapshot) -> Figure {
+/// The divisors of the single-pair weight curves of `batch`: `m`, the mean `|P̂_i|` / `|N̂_i|`
+/// over anchors with a kept pair of that side, and the kept pairs with a non-zero weight.
+pub fn curve_scale(batch: &BatchSnapshot) -> explain::CurveScale {
     let m = batch.m();
-    let (mut pos, mut neg) = (Vec::new(), Vec::new());
     let (mut kp, mut kn) = (vec![0usize; m], vec![0usize; m]);
     let (mut ap, mut an) = (0, 0);
-    for k in 0..m * m {
-        let code = MiningCode::from_value(batch.mining[k]);
-        let (i, w) = (k / m, batch.weights[k]);
-        let p = (f64::from(batch.similarity[k]), f64::from(w.abs()));
+    for (k, (&code, &w)) in batch.mining.iter().zip(&batch.weights).enumerate() {
         match code {
             MiningCode::PositiveKept => {
-                pos.push(p);
-                kp[i] += 1;
+                kp[k / m] += 1;
                 ap += usize::from(w != 0.0);
             }
             MiningCode::NegativeKept => {
-                neg.push(p);
-                kn[i] += 1;
+                kn[k / m] += 1;
                 an += usize::from(w != 0.0);
             }
             _ => {}
@@ -111,13 +111,33 @@ pub fn w_vs_s(batch: &BatchSnapshot) -> Figure {
             with.iter().sum::<usize>() as f64 / with.len() as f64
         }
     };
-    let scale = explain::CurveScale {
+    explain::CurveScale {
         m,
-        mean_kept_pos: mean(&kp),
-        mean_kept_neg: mean(&kn),
+        kept_pos: mean(&kp),
+        kept_neg: mean(&kn),
         active_pos: ap,
         active_neg: an,
-    };
+    }
+}
+
+/// w against S for every kept pair, over the loss's single-pair weight curves
+/// ([`explain::curve_caption`] says what they are).
+pub fn w_vs_s(batch: &BatchSnapshot) -> Figure {
+    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+    for ((&code, &w), &s) in batch
+        .mining
+        .iter()
+        .zip(&batch.weights)
+        .zip(&batch.similarity)
+    {
+        let p = (f64::from(s), f64::from(w.abs()));
+        match code {
+            MiningCode::PositiveKept => pos.push(p),
+            MiningCode::NegativeKept => neg.push(p),
+            _ => {}
+        }
+    }
+    let scale = curve_scale(batch);
     let mut series = Vec::new();
     for (positive, colour, name) in [(true, GREEN, "positive"), (false, VERMILION, "negative")] {
         let curve: Option<Vec<(f64, f64)>> = (0..=200)
@@ -147,31 +167,75 @@ pub fn w_vs_s(batch: &BatchSnapshot) -> Figure {
         colour: VERMILION,
         stroke: Stroke::Markers,
     });
-    Figure::Plot {
+    Figure::Plot(Plot {
         x_label: "S_ij".into(),
-        y_label: "w_ij = |dL/dS_ij|".into(),
+        y_label: ascii_weight_label(batch),
         series,
         equal_aspect: false,
         x_range: Some((-1.0, 1.0)),
         y_range: None,
-    }
+    })
 }
+
+/// The per-pair loss heatmap of a batch, for losses that define one.
+pub fn pair_loss(batch: &BatchSnapshot) -> Option<Figure> {
+    let values = batch.pair_loss.as_ref()?;
+    Some(Figure::Heatmap(Heatmap {
+        m: batch.m(),
+        values: values.clone(),
+        map: ColorMap::Sequential,
+        range: (0.0, batch.max_pair_loss().max(f32::MIN_POSITIVE)),
+        labels: batch.labels.clone(),
+        colour_bar: "per-pair loss".into(),
+        categories: Vec::new(),
+    }))
+}
+
+/// How a curve reads its value from an evaluation.
+type MetricOf = fn(&Retrieval) -> f64;
 
 /// The training loss against steps.
 pub fn loss_curve(history: &[StepStats]) -> Figure {
-    Figure::Plot {
+    Figure::Plot(Plot {
         x_label: "step".into(),
         y_label: "loss".into(),
         series: vec![Series {
             name: "training loss".into(),
             points: history.iter().map(|s| (s.step as f64, s.loss)).collect(),
-            colour: PALETTE[0],
+            colour: BLUE,
             stroke: Stroke::Solid,
         }],
         equal_aspect: false,
         x_range: None,
         y_range: None,
-    }
+    })
+}
+
+/// The training losses of compare mode's two sides (A blue, B orange).
+pub fn compare_losses(sides: &[CompareCurve]) -> Figure {
+    let series = sides
+        .iter()
+        .zip([BLUE, ORANGE])
+        .zip(["A", "B"])
+        .map(|((side, colour), ab)| Series {
+            name: format!("{ab}: {}", side.label),
+            points: side
+                .history
+                .iter()
+                .map(|h| (h.step as f64, h.loss))
+                .collect(),
+            colour,
+            stroke: Stroke::Solid,
+        })
+        .collect();
+    Figure::Plot(Plot {
+        x_label: "step".into(),
+        y_label: "loss".into(),
+        series,
+        equal_aspect: false,
+        x_range: None,
+        y_range: None,
+    })
 }
 
 /// Held-out metrics against steps, with the untrained network (dashed) and the raw inputs
@@ -181,9 +245,10 @@ pub fn metrics_curve(
     untrained: Option<&Retrieval>,
     raw: Option<&Retrieval>,
 ) -> Figure {
-    let metrics: [(&str, fn(&Retrieval) -> f64, (u8, u8, u8)); 6] = [
-        ("Recall@1", |m| m.recall_at_1, PALETTE[0]),
-        ("Recall@2", |m| m.recall_at_2, PALETTE[4]),
+    // Recall@K in blues (lighter for larger K), MAP@R green, NMI vermilion: as on screen.
+    let metrics: [(&str, MetricOf, Rgb); 6] = [
+        ("Recall@1", |m| m.recall_at_1, BLUE),
+        ("Recall@2", |m| m.recall_at_2, SKY_BLUE),
         ("Recall@4", |m| m.recall_at_4, (120, 170, 200)),
         ("Recall@8", |m| m.recall_at_8, (170, 200, 220)),
         ("MAP@R", |m| m.map_at_r, GREEN),
@@ -226,30 +291,14 @@ pub fn metrics_curve(
             }
         }
     }
-    Figure::Plot {
+    Figure::Plot(Plot {
         x_label: "step".into(),
         y_label: "held-out metric".into(),
         series,
         equal_aspect: false,
         x_range: None,
         y_range: Some((0.0, 1.05)),
-    }
-}
-
-fn class_colour(c: u32) -> (u8, u8, u8) {
-    const CLASS: [(u8, u8, u8); 10] = [
-        (230, 159, 0),
-        (86, 180, 233),
-        (0, 158, 115),
-        (240, 228, 66),
-        (0, 114, 178),
-        (213, 94, 0),
-        (204, 121, 167),
-        (120, 120, 120),
-        (136, 34, 85),
-        (0, 0, 0),
-    ];
-    CLASS[c as usize % CLASS.len()]
+    })
 }
 
 fn by_class(points: &[(f64, f64)], labels: &[u32], names: &[String]) -> Vec<Series> {
@@ -272,7 +321,7 @@ fn by_class(points: &[(f64, f64)], labels: &[u32], names: &[String]) -> Vec<Seri
                 .filter(|(_, y)| **y == c)
                 .map(|(p, _)| *p)
                 .collect(),
-            colour: class_colour(c),
+            colour: palette::class_colour(c),
             stroke: Stroke::Markers,
         })
         .collect()
@@ -281,14 +330,14 @@ fn by_class(points: &[(f64, f64)], labels: &[u32], names: &[String]) -> Vec<Seri
 /// A t-SNE layout by class.
 pub fn tsne(layout: &TsneLayout, class_names: &[String]) -> Figure {
     let pts: Vec<(f64, f64)> = layout.xy.iter().map(|p| (p[0], p[1])).collect();
-    Figure::Plot {
+    Figure::Plot(Plot {
         x_label: "t-SNE 1 (distances between clusters are not meaningful)".into(),
         y_label: "t-SNE 2".into(),
         series: by_class(&pts, &layout.labels, class_names),
         equal_aspect: true,
         x_range: None,
         y_range: None,
-    }
+    })
 }
 
 /// Raw 2-D (or the first two of 3-D) unit embeddings by class, with the unit circle.
@@ -309,7 +358,7 @@ pub fn raw_embedding(emb: &[f32], d: usize, labels: &[u32], class_names: &[Strin
         stroke: Stroke::Solid,
     }];
     series.extend(by_class(&pts, labels, class_names));
-    Figure::Plot {
+    Figure::Plot(Plot {
         x_label: if d == 3 {
             "x1 (orthographic view of the sphere)"
         } else {
@@ -321,7 +370,7 @@ pub fn raw_embedding(emb: &[f32], d: usize, labels: &[u32], class_names: &[Strin
         equal_aspect: true,
         x_range: Some((-1.1, 1.1)),
         y_range: Some((-1.1, 1.1)),
-    }
+    })
 }
 
 /// The batch's images grouped by class (image data only; at most 24 per class).
@@ -346,7 +395,7 @@ pub fn samples(batch: &BatchSnapshot, data: &Dataset) -> Option<Figure> {
             _ => rows.push((name, vec![img])),
         }
     }
-    Some(Figure::Images { h, w, rows })
+    Some(Figure::Images(Images { h, w, rows }))
 }
 
 /// The loss stage: formula and this batch's numbers.
@@ -354,6 +403,8 @@ pub fn loss_text(batch: &BatchSnapshot) -> Figure {
     Figure::Text {
         lines: vec![
             explain::formula(&batch.spec),
+            "P_i / N_i: all positives / negatives of anchor i; P̂_i / N̂_i: the mined ones; m: the batch size."
+                .into(),
             format!(
                 "this batch: m = {}, {} positive and {} negative pairs kept",
                 batch.m(),
@@ -371,7 +422,7 @@ pub fn batch_json(batch: &BatchSnapshot) -> serde_json::Value {
     let m = batch.m();
     let kept = |code: MiningCode| -> Vec<[usize; 2]> {
         (0..m * m)
-            .filter(|&k| MiningCode::from_value(batch.mining[k]) == code)
+            .filter(|&k| batch.mining[k] == code)
             .map(|k| [k / m, k % m])
             .collect()
     };

@@ -12,53 +12,16 @@ pub enum ColorMap {
     Categorical = 2,
 }
 
-/// Per-cell codes of the mined-pairs view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MiningCode {
-    SamePair = 0,
-    PositiveKept = 1,
-    NegativeKept = 2,
-    PositiveDropped = 3,
-    NegativeDropped = 4,
-}
+/// The one mining-decision type lives in the loss engine; re-exported here because the
+/// categorical colour map is its colour legend.
+pub use crate::losses::MiningCode;
 
+/// Colours of the mining codes (an inherent impl may live anywhere in the crate; it is here so
+/// that the engine stays free of colour maps).
 impl MiningCode {
-    pub const ALL: [Self; 5] = [
-        Self::PositiveKept,
-        Self::NegativeKept,
-        Self::PositiveDropped,
-        Self::NegativeDropped,
-        Self::SamePair,
-    ];
-
-    /// The code stored in a mining matrix cell (anything unknown reads as the same-sample code).
-    pub fn from_value(v: f32) -> Self {
-        match v as u8 {
-            1 => Self::PositiveKept,
-            2 => Self::NegativeKept,
-            3 => Self::PositiveDropped,
-            4 => Self::NegativeDropped,
-            _ => Self::SamePair,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::SamePair => "same sample",
-            Self::PositiveKept => "positive kept",
-            Self::NegativeKept => "negative kept",
-            Self::PositiveDropped => "positive dropped",
-            Self::NegativeDropped => "negative dropped",
-        }
-    }
-
+    /// The code's legend colour, exactly as the shader draws it.
     pub fn rgba(self) -> [u8; 4] {
-        unpack(colour_of(
-            ColorMap::Categorical,
-            self as u8 as f32,
-            0.0,
-            1.0,
-        ))
+        unpack(colour_of(ColorMap::Categorical, self.to_f32(), 0.0, 1.0))
     }
 }
 
@@ -186,27 +149,30 @@ pub fn similarity(emb: &[f32], m: usize, d: usize) -> Vec<f32> {
     s
 }
 
+/// Colours every cell of a mining-code matrix (the categorical map of the mined-pairs view).
+pub fn colorize_codes(codes: &[MiningCode]) -> Vec<u32> {
+    codes
+        .iter()
+        .map(|&c| colour_of(ColorMap::Categorical, c.to_f32(), 0.0, 1.0))
+        .collect()
+}
+
 /// Per-cell mining codes of a batch: kept pairs from the engine, the rest by label.
-pub fn mining_codes(out: &crate::losses::PairOutput, labels: &[u32]) -> Vec<f32> {
+pub fn mining_codes(out: &crate::losses::PairOutput, labels: &[u32]) -> Vec<MiningCode> {
     let m = labels.len();
-    let mut codes = vec![0.0_f32; m * m];
+    let mut codes = vec![MiningCode::SamePair; m * m];
     for i in 0..m {
         for j in 0..m {
-            let code = if i == j {
-                MiningCode::SamePair
-            } else if labels[i] == labels[j] {
-                MiningCode::PositiveDropped
-            } else {
-                MiningCode::NegativeDropped
-            };
-            codes[i * m + j] = code as u8 as f32;
+            if i != j {
+                codes[i * m + j] = MiningCode::dropped(labels[i] == labels[j]);
+            }
         }
     }
     for &[i, j] in &out.positive_pairs {
-        codes[i * m + j] = MiningCode::PositiveKept as u8 as f32;
+        codes[i * m + j] = MiningCode::PositiveKept;
     }
     for &[i, j] in &out.negative_pairs {
-        codes[i * m + j] = MiningCode::NegativeKept as u8 as f32;
+        codes[i * m + j] = MiningCode::NegativeKept;
     }
     codes
 }
@@ -214,6 +180,42 @@ pub fn mining_codes(out: &crate::losses::PairOutput, labels: &[u32]) -> Vec<f32>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `shaders/batch.wgsl` writes and reads mining codes as `u32` constants; they must be the
+    /// discriminants of [`MiningCode`] (the one definition).
+    #[test]
+    fn wgsl_mining_codes_match_the_rust_enum() {
+        let wgsl = include_str!("../../shaders/batch.wgsl");
+        let mut found = Vec::new();
+        for line in wgsl.lines().map(str::trim) {
+            let Some(rest) = line.strip_prefix("const CODE_") else {
+                continue;
+            };
+            let (name, value) = rest
+                .split_once(": u32 =")
+                .unwrap_or_else(|| panic!("unexpected CODE_ line: {line}"));
+            let value: u32 = value
+                .trim()
+                .trim_end_matches(';')
+                .trim_end_matches('u')
+                .parse()
+                .unwrap_or_else(|e| panic!("bad value in {line}: {e}"));
+            let code = match name {
+                "SELF" => MiningCode::SamePair,
+                "POS_KEPT" => MiningCode::PositiveKept,
+                "NEG_KEPT" => MiningCode::NegativeKept,
+                "POS_DROPPED" => MiningCode::PositiveDropped,
+                "NEG_DROPPED" => MiningCode::NegativeDropped,
+                other => panic!("CODE_{other} has no MiningCode variant"),
+            };
+            assert_eq!(value, code as u32, "CODE_{name}");
+            found.push(code);
+        }
+        for code in MiningCode::ALL {
+            assert!(found.contains(&code), "{code:?} has no CODE_ constant");
+        }
+        assert_eq!(found.len(), MiningCode::ALL.len());
+    }
 
     #[test]
     fn maps_hit_their_end_stops() {

@@ -5,24 +5,14 @@
 
 pub mod batch;
 pub mod colormap;
+mod error;
 pub mod parity;
 
 pub use batch::{
     AdapterSummary, BatchReadback, BatchWork, CellProbe, GpuPlan, HeadlessGpu, View, probe_adapter,
 };
 pub use colormap::{ColorMap, MiningCode};
-
-use thiserror::Error;
-
-#[derive(Debug, Error)]
-pub enum GpuError {
-    #[error("no wgpu adapter: {0}")]
-    NoAdapter(String),
-    #[error("wgpu device error: {0}")]
-    Device(String),
-    #[error("wrong input shape: {0}")]
-    Shape(String),
-}
+pub use error::GpuError;
 
 /// The WGSL sources, for validation and documentation.
 pub const SHADERS: [(&str, &str); 2] = [

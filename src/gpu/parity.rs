@@ -10,9 +10,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde::Serialize;
 
-use super::GpuError;
 use super::batch::{BatchWork, GpuPlan, HeadlessGpu, View};
 use super::colormap::{self, mining_codes};
+use super::error::GpuError;
 use crate::losses::{
     self, BinomialParams, ContrastiveParams, LiftedParams, Loss, LossSpec, Miner, MiningRule,
     PairMarginParams, WeightingRule,
@@ -173,7 +173,7 @@ pub fn compare(
     let mask_mismatches = codes
         .iter()
         .zip(&out.codes)
-        .filter(|&(&c, &g)| c as u32 != g)
+        .filter(|&(c, &g)| c.to_gpu() != g)
         .count();
     let pair_loss = engine.per_pair_loss.as_ref().map_or(0.0, |l| {
         max_abs_diff(

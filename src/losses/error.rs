@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-/// Everything that can go wrong when validating a [`super::LossSpec`] or evaluating it.
+/// Everything that can go wrong when validating a [`crate::losses::LossSpec`] or evaluating it.
 ///
 /// Messages are short, lowercase and name the offending parameter or input.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -36,52 +36,4 @@ pub enum LossError {
     /// The loss and the miner cannot be combined.
     #[error("incompatible configuration: {0}")]
     Incompatible(String),
-}
-
-/// `Ok` if `v` is finite.
-pub(crate) fn finite(param: &'static str, v: f64) -> Result<(), LossError> {
-    if v.is_finite() {
-        Ok(())
-    } else {
-        Err(LossError::InvalidParam {
-            param,
-            reason: format!("must be finite (got {v})"),
-        })
-    }
-}
-
-/// `Ok` if `v` is finite and strictly positive.
-pub(crate) fn positive(param: &'static str, v: f64) -> Result<(), LossError> {
-    if v.is_finite() && v > 0.0 {
-        Ok(())
-    } else {
-        Err(LossError::InvalidParam {
-            param,
-            reason: format!("must be finite and > 0 (got {v})"),
-        })
-    }
-}
-
-/// `Ok` if `v` is finite and `>= 0`.
-pub(crate) fn non_negative(param: &'static str, v: f64) -> Result<(), LossError> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(())
-    } else {
-        Err(LossError::InvalidParam {
-            param,
-            reason: format!("must be finite and >= 0 (got {v})"),
-        })
-    }
-}
-
-/// `Ok` if `v` lies in `[lo, hi]`.
-pub(crate) fn in_range(param: &'static str, v: f64, lo: f64, hi: f64) -> Result<(), LossError> {
-    if v.is_finite() && (lo..=hi).contains(&v) {
-        Ok(())
-    } else {
-        Err(LossError::InvalidParam {
-            param,
-            reason: format!("must be in [{lo}, {hi}] (got {v})"),
-        })
-    }
 }

@@ -1,4 +1,4 @@
-//! Numerically stable primitives shared by every loss value *and* its weights (GPW.md §6.3).
+//! Numerically stable primitives shared by every loss value *and* its weights (docs/losses.md §6).
 
 /// `log(1 + e^z)` without overflow: `max(z, 0) + log1p(e^{-|z|})`.
 #[inline]

@@ -1,16 +1,22 @@
 //! The classic losses with PML 2.9.0 semantics on cosine similarity (golden README table), plus
-//! the binomial deviance (GPW.md §3.5).
+//! the binomial deviance; the formulas of each are in docs/losses.md §3.
 //!
 //! Every function writes `G = ∂L/∂S` into `w` (zeroed, `m * m`) and returns the loss value and,
 //! where the loss has one, the unreduced per-pair term. Value and weights come from the same
 //! primitives of [`super::numeric`].
 
-use super::mining::{Mined, NEG, POS};
+use super::mining::Mined;
+use super::mining_code::MiningCode;
 use super::numeric::{log_add_exp, log1p_sum_exp_softmax, lse_softmax, sigmoid, softplus};
-use super::params::{
+use super::spec::{
     BinomialParams, CircleParams, ContrastiveParams, HistogramParams, LiftedParams,
     MultiSimilarityParams, TripletMarginParams,
 };
+
+/// Short names of the two codes the losses look at (every other code is not a kept pair).
+const POS: MiningCode = MiningCode::PositiveKept;
+/// See [`POS`].
+const NEG: MiningCode = MiningCode::NegativeKept;
 
 /// Read-only inputs shared by the loss functions.
 pub(crate) struct Ctx<'a> {
@@ -30,7 +36,7 @@ impl Ctx<'_> {
     }
 
     #[inline]
-    fn mrow(&self, i: usize) -> &[u8] {
+    fn mrow(&self, i: usize) -> &[MiningCode] {
         &self.mined.mask[i * self.m..(i + 1) * self.m]
     }
 
@@ -38,7 +44,7 @@ impl Ctx<'_> {
     fn gather(
         &self,
         i: usize,
-        kind: u8,
+        kind: MiningCode,
         idx: &mut Vec<usize>,
         z: &mut Vec<f64>,
         f: impl Fn(f64) -> f64,
@@ -343,7 +349,10 @@ pub(crate) fn circle(p: &CircleParams, cx: &Ctx, w: &mut [f64]) -> Value {
 /// PML histogram loss on unordered pairs from the triplets (upper triangle only).
 pub(crate) fn histogram(p: &HistogramParams, cx: &Ctx, w: &mut [f64]) -> Value {
     let m = cx.m;
-    // Unordered pair roles, stored at (min, max).
+    // Unordered pair roles, stored at (min, max); 0 = unused. (A pair's side follows from its
+    // labels, so the two bits never meet.)
+    const ROLE_POS: u8 = 1;
+    const ROLE_NEG: u8 = 2;
     let mut roles = vec![0u8; m * m];
     let mut mark = |a: usize, b: usize, role: u8| {
         let (i, j) = if a < b { (a, b) } else { (b, a) };
@@ -351,8 +360,8 @@ pub(crate) fn histogram(p: &HistogramParams, cx: &Ctx, w: &mut [f64]) -> Value {
     };
     if let Some(ts) = &cx.mined.triplets {
         for &[a, pp, n] in ts {
-            mark(a, pp, POS);
-            mark(a, n, NEG);
+            mark(a, pp, ROLE_POS);
+            mark(a, n, ROLE_NEG);
         }
     } else {
         for a in 0..m {
@@ -361,8 +370,10 @@ pub(crate) fn histogram(p: &HistogramParams, cx: &Ctx, w: &mut [f64]) -> Value {
                 continue;
             }
             for (j, &c) in row.iter().enumerate() {
-                if c == POS || c == NEG {
-                    mark(a, j, c);
+                match c {
+                    POS => mark(a, j, ROLE_POS),
+                    NEG => mark(a, j, ROLE_NEG),
+                    _ => {}
                 }
             }
         }
@@ -383,7 +394,7 @@ pub(crate) fn histogram(p: &HistogramParams, cx: &Ctx, w: &mut [f64]) -> Value {
                 continue;
             }
             let (r, up) = bin(cx.sim[i * m + j]);
-            let h = if role == POS {
+            let h = if role == ROLE_POS {
                 n_pos += 1;
                 &mut hp
             } else {
@@ -413,7 +424,7 @@ pub(crate) fn histogram(p: &HistogramParams, cx: &Ctx, w: &mut [f64]) -> Value {
                 continue;
             }
             let (r, _) = bin(cx.sim[i * m + j]);
-            w[i * m + j] = if role == POS {
+            w[i * m + j] = if role == ROLE_POS {
                 -hn[r] * gp
             } else {
                 hp[r + 1] * gn
@@ -460,7 +471,7 @@ pub(crate) fn binomial_core(alpha: f64, beta: f64, base: f64, cx: &Ctx, w: &mut 
     (total * inv_m, Some(per_pair))
 }
 
-/// Binomial deviance (GPW.md §3.5, MS-paper form).
+/// Binomial deviance (docs/losses.md §3.5, MS-paper form).
 pub(crate) fn binomial(p: &BinomialParams, cx: &Ctx, w: &mut [f64]) -> Value {
     binomial_core(p.alpha, p.beta, p.base, cx, w)
 }

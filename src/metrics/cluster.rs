@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 /// Cluster ids from seeded k-means (k-means++ init, best of 3 runs) on `[n, d]` rows.
 /// Degenerate inputs (k = 0, fewer rows than k) put every row in cluster 0.
 pub fn kmeans_labels(x: &[f32], d: usize, k: usize, seed: u64) -> Vec<usize> {
-    let n = if d == 0 { 0 } else { x.len() / d };
+    let n = x.len().checked_div(d).unwrap_or(0);
     if k == 0 || n < k {
         return vec![0; n];
     }

@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use super::gram;
+use super::recall::gram;
 
 /// MAP@R as pytorch-metric-learning's `AccuracyCalculator` computes
 /// `mean_average_precision_at_r` on one set that is both query and reference (the query itself

@@ -13,16 +13,62 @@
 //! [config]   # the run configuration, as in config.toml
 //! ```
 
+use std::path::{Path, PathBuf};
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
-use super::config::TrainConfig;
+use super::config::{ConfigError, TrainConfig};
+use super::limits::{CHECKPOINT_MODEL_BYTES, max_checkpoint_file_bytes};
 
 /// The `format` value of every checkpoint file.
 pub const FORMAT: &str = "pairscope-checkpoint";
 /// The newest checkpoint version this build reads and the one it writes.
 pub const VERSION: u32 = 1;
+
+/// Why a checkpoint could not be read or written.
+#[derive(Debug, Error)]
+pub enum CheckpointError {
+    /// The text is not TOML at all (the parser's message).
+    #[error("not a pairscope checkpoint: {0}")]
+    NotToml(String),
+    /// TOML without `format = "pairscope-checkpoint"`.
+    #[error("not a pairscope checkpoint (format = \"{format}\" is missing)", format = FORMAT)]
+    NotACheckpoint,
+    #[error("checkpoint version {0} is not supported (this build reads 1..={newest})", newest = VERSION)]
+    Version(u32),
+    #[error("checkpoint without a version")]
+    NoVersion,
+    /// The file is larger than any checkpoint this build writes; refused before reading.
+    #[error(
+        "checkpoint file (bytes) must be at most {max} (got {0})",
+        max = max_checkpoint_file_bytes()
+    )]
+    TooLarge(u64),
+    /// A checkpoint whose keys or types are wrong.
+    #[error("{0}")]
+    Parse(String),
+    /// Its configuration is refused, like any other.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("the checkpoint's model is not valid base64: {0}")]
+    Base64(#[from] base64::DecodeError),
+    #[error(transparent)]
+    Serialize(#[from] toml::ser::Error),
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A problem in a checkpoint file, named with its path.
+    #[error("{}: {source}", .path.display())]
+    InFile {
+        path: PathBuf,
+        source: Box<CheckpointError>,
+    },
+}
 
 /// A trained model and the run it belongs to.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,15 +99,14 @@ struct CheckpointFile {
 
 impl Checkpoint {
     /// The checkpoint as the text of a `.toml` file.
-    pub fn to_toml(&self) -> Result<String, String> {
-        toml::to_string(&CheckpointFile {
+    pub fn to_toml(&self) -> Result<String, CheckpointError> {
+        Ok(toml::to_string(&CheckpointFile {
             format: FORMAT.into(),
             version: VERSION,
             step: self.step,
             model: STANDARD.encode(&self.model),
             config: self.config.clone(),
-        })
-        .map_err(|e| e.to_string())
+        })?)
     }
 
     /// Whether a TOML text says it is a checkpoint (`format = "pairscope-checkpoint"`),
@@ -71,29 +116,25 @@ impl Checkpoint {
     }
 
     /// Parses a checkpoint file's text; the configuration is validated like any other.
-    pub fn from_toml(text: &str) -> Result<Self, String> {
+    pub fn from_toml(text: &str) -> Result<Self, CheckpointError> {
         // Say "not a checkpoint" before complaining about any other key.
-        let header: Header = toml::from_str(text)
-            .map_err(|e| format!("not a pairscope checkpoint: {}", e.message()))?;
+        let header: Header =
+            toml::from_str(text).map_err(|e| CheckpointError::NotToml(e.message().to_owned()))?;
         if header.format.as_deref() != Some(FORMAT) {
-            return Err(format!(
-                "not a pairscope checkpoint (format = \"{FORMAT}\" is missing)"
-            ));
+            return Err(CheckpointError::NotACheckpoint);
         }
         match header.version {
             Some(v) if v <= VERSION && v > 0 => {}
-            Some(v) => {
-                return Err(format!(
-                    "checkpoint version {v} is not supported (this build reads 1..={VERSION})"
-                ));
-            }
-            None => return Err("checkpoint without a version".into()),
+            Some(v) => return Err(CheckpointError::Version(v)),
+            None => return Err(CheckpointError::NoVersion),
         }
-        let file: CheckpointFile = toml::from_str(text).map_err(|e| e.message().to_owned())?;
+        let file: CheckpointFile =
+            toml::from_str(text).map_err(|e| CheckpointError::Parse(e.message().to_owned()))?;
         file.config.validate()?;
-        let model = STANDARD
-            .decode(file.model.trim())
-            .map_err(|e| format!("the checkpoint's model is not valid base64: {e}"))?;
+        // The decoded size from the text's length, before anything is allocated for it.
+        let encoded = file.model.trim();
+        CHECKPOINT_MODEL_BYTES.check(encoded.len() / 4 * 3)?;
+        let model = STANDARD.decode(encoded)?;
         Ok(Self {
             config: file.config,
             step: file.step,
@@ -102,15 +143,30 @@ impl Checkpoint {
     }
 
     /// Reads a checkpoint file; the message names the file.
-    pub fn read(path: &std::path::Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Self::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn read(path: &Path) -> Result<Self, CheckpointError> {
+        let in_file = |source| CheckpointError::InFile {
+            path: path.to_owned(),
+            source: Box::new(source),
+        };
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        if size > max_checkpoint_file_bytes() {
+            return Err(in_file(CheckpointError::TooLarge(size)));
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| CheckpointError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(in_file)
     }
 
-    /// Writes the checkpoint atomically (a failed write leaves the old file intact).
-    pub fn write(&self, path: &std::path::Path) -> Result<(), String> {
+    /// Writes the checkpoint atomically (a failed write leaves the old file intact); a model
+    /// this build would refuse to read is refused here.
+    pub fn write(&self, path: &Path) -> Result<(), CheckpointError> {
+        CHECKPOINT_MODEL_BYTES.check(self.model.len())?;
         let text = self.to_toml()?;
-        crate::io::write_atomic(path, text.as_bytes())
-            .map_err(|e| format!("{}: {e}", path.display()))
+        crate::io::write_atomic(path, text.as_bytes()).map_err(|source| CheckpointError::Io {
+            path: path.to_owned(),
+            source,
+        })
     }
 }

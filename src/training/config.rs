@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::data::SplitKind;
 use crate::losses::{Loss, LossSpec, Miner};
 
+pub use super::config_error::ConfigError;
+pub use super::limits::{Bound, Limit};
+
 /// Which burn backend trains the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -103,48 +106,28 @@ impl TrainConfig {
         self.batch_classes * self.batch_samples
     }
 
-    /// Checks ranges before any work starts; the message names the field.
-    pub fn validate(&self) -> Result<(), String> {
-        let check = |ok: bool, msg: &str| if ok { Ok(()) } else { Err(msg.to_owned()) };
-        check(self.batch_classes >= 2, "batch_classes must be at least 2")?;
-        check(self.batch_samples >= 2, "batch_samples must be at least 2")?;
-        check(
-            self.batch_size() <= 4096,
-            "batch_classes × batch_samples must be at most 4096",
-        )?;
-        check(
-            (1..=4096).contains(&self.hidden_dim),
-            "hidden_dim must be in 1..=4096",
-        )?;
-        check(
-            (2..=1024).contains(&self.embedding_dim),
-            "embedding_dim must be in 2..=1024",
-        )?;
-        check(
-            valid_learning_rate(self.learning_rate),
-            "learning_rate must be a positive number",
-        )?;
-        check(self.eval_every >= 1, "eval_every must be at least 1")?;
-        check(self.tsne_every >= 1, "tsne_every must be at least 1")?;
-        check(
-            self.tsne.perplexity.is_finite() && self.tsne.perplexity >= 1.0,
-            "tsne.perplexity must be at least 1",
-        )?;
-        check(
-            self.tsne.iterations >= 10,
-            "tsne.iterations must be at least 10",
-        )?;
-        check(
-            self.tsne.max_points >= 5,
-            "tsne.max_points must be at least 5",
-        )?;
-        self.loss.validate().map_err(|e| e.to_string())
+    /// Checks every value against its [`Limit`] before any work starts; the message names
+    /// the field and the range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        use super::limits::*;
+        BATCH_CLASSES.check(self.batch_classes)?;
+        BATCH_SAMPLES.check(self.batch_samples)?;
+        if self.batch_size() > MAX_BATCH {
+            return Err(ConfigError::OutOfRange {
+                field: "batch_classes × batch_samples",
+                rule: format!("at most {MAX_BATCH}"),
+            });
+        }
+        HIDDEN_DIM.check(self.hidden_dim)?;
+        EMBEDDING_DIM.check(self.embedding_dim)?;
+        LEARNING_RATE.check(self.learning_rate)?;
+        EVAL_EVERY.check(self.eval_every)?;
+        TSNE_EVERY.check(self.tsne_every)?;
+        TSNE_PERPLEXITY.check(self.tsne.perplexity)?;
+        TSNE_ITERATIONS.check(self.tsne.iterations)?;
+        TSNE_MAX_POINTS.check(self.tsne.max_points)?;
+        Ok(self.loss.validate()?)
     }
-}
-
-/// A learning rate Adam can use: finite and positive.
-pub fn valid_learning_rate(lr: f64) -> bool {
-    lr.is_finite() && lr > 0.0
 }
 
 /// Settings of one t-SNE run.
@@ -174,28 +157,134 @@ impl Default for TsneSettings {
 }
 
 /// Reads a run configuration; the message names the file and the key.
-pub fn read_config(path: &Path) -> Result<TrainConfig, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    parse_config(&text).map_err(|e| format!("{}: {e}", path.display()))
+pub fn read_config(path: &Path) -> Result<TrainConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_config(&text).map_err(|e| ConfigError::InFile {
+        path: path.to_owned(),
+        source: Box::new(e),
+    })
 }
 
 /// Parses and validates a TOML configuration (unknown keys and out-of-range values rejected).
-pub fn parse_config(text: &str) -> Result<TrainConfig, String> {
-    let config: TrainConfig = toml::from_str(text).map_err(|e| {
-        let msg = e.message().to_owned();
-        match e.span() {
-            Some(span) => {
-                let line = text[..span.start.min(text.len())].lines().count().max(1);
-                format!("line {line}: {msg}")
-            }
-            None => msg,
-        }
+pub fn parse_config(text: &str) -> Result<TrainConfig, ConfigError> {
+    let config: TrainConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        line: e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].lines().count().max(1)),
+        message: e.message().to_owned(),
     })?;
     config.validate()?;
     Ok(config)
 }
 
 /// The configuration as TOML (what `config.toml` and Save session write).
-pub fn config_toml(config: &TrainConfig) -> Result<String, String> {
-    toml::to_string_pretty(config).map_err(|e| e.to_string())
+pub fn config_toml(config: &TrainConfig) -> Result<String, ConfigError> {
+    Ok(toml::to_string_pretty(config)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::training::limits::*;
+
+    fn within<T: Bound>(limit: &Limit<T>) -> bool {
+        limit.valid.start() <= limit.offered.start() && limit.offered.end() <= limit.valid.end()
+    }
+
+    #[test]
+    fn the_panel_offers_only_valid_values() {
+        let usize_limits = [
+            BATCH_CLASSES,
+            BATCH_SAMPLES,
+            HIDDEN_DIM,
+            EMBEDDING_DIM,
+            TSNE_ITERATIONS,
+            TSNE_MAX_POINTS,
+        ];
+        assert!(usize_limits.iter().all(within));
+        assert!([EVAL_EVERY, TSNE_EVERY].iter().all(within));
+        assert!([LEARNING_RATE, TSNE_PERPLEXITY].iter().all(within));
+    }
+
+    #[test]
+    fn refusals_name_the_field_and_the_range() {
+        let mut c = TrainConfig {
+            hidden_dim: 0,
+            ..TrainConfig::default()
+        };
+        assert_eq!(
+            c.validate().expect_err("0").to_string(),
+            "hidden_dim must be in 1..=4096"
+        );
+        c.hidden_dim = 16;
+        for lr in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            c.learning_rate = lr;
+            assert_eq!(
+                c.validate().expect_err("lr").to_string(),
+                "learning_rate must be a positive number"
+            );
+        }
+        c.learning_rate = 1e-300;
+        assert!(c.validate().is_ok());
+        c.batch_classes = 1;
+        assert_eq!(
+            c.validate().expect_err("P").to_string(),
+            "batch_classes must be in 2..=2048"
+        );
+        c.batch_classes = 100;
+        c.batch_samples = 100;
+        assert_eq!(
+            c.validate().expect_err("m").to_string(),
+            "batch_classes × batch_samples must be at most 4096"
+        );
+    }
+
+    #[test]
+    fn every_count_has_an_upper_bound() {
+        let over = [
+            (
+                "[tsne]\niterations = 4000000000\n",
+                "tsne.iterations must be in 10..=100000",
+            ),
+            (
+                "[tsne]\nmax_points = 1000000\n",
+                "tsne.max_points must be in 5..=50000",
+            ),
+            (
+                "[tsne]\nperplexity = 1e300\n",
+                "tsne.perplexity must be in 1..=10000",
+            ),
+            (
+                "batch_classes = 5000\n",
+                "batch_classes must be in 2..=2048",
+            ),
+            (
+                "batch_samples = 5000\n",
+                "batch_samples must be in 2..=2048",
+            ),
+            ("hidden_dim = 100000\n", "hidden_dim must be in 1..=4096"),
+            (
+                "embedding_dim = 5000\n",
+                "embedding_dim must be in 2..=1024",
+            ),
+        ];
+        for (text, message) in over {
+            let e = parse_config(text).expect_err(text).to_string();
+            assert_eq!(e, message, "{text}");
+        }
+        let rows = documented();
+        assert!(
+            rows.iter()
+                .any(|(f, r)| *f == "tsne.iterations" && r == "in 10..=100000")
+        );
+    }
+
+    #[test]
+    fn parse_errors_name_the_line() {
+        let e = parse_config("seed = 1\nhidden_dim = \"x\"\n").expect_err("type");
+        assert!(e.to_string().starts_with("line 2: "), "{e}");
+    }
 }

@@ -1,5 +1,6 @@
-//! Compare mode: the two sides' batches of the same step (mined pairs side by side and the
-//! diff of their mined sets), both loss curves on one plot, both held-out Recall@1 curves.
+//! Compare mode: the two sides' batches of the same step (mined pairs or weights side by side
+//! and the diff of their mined sets), both loss curves on one plot, both held-out Recall@1
+//! curves.
 
 use egui::{Color32, Rect, Sense, TextureOptions, Vec2, pos2};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
@@ -7,6 +8,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 use super::heatmap::{self, HeatmapState};
 use crate::app::compare::{CompareRun, mined_diff};
 use crate::gpu::View;
+use crate::training::BatchSnapshot;
 
 /// What the compare panel remembers.
 pub struct CompareState {
@@ -40,6 +42,7 @@ const DIFF_COLOURS: [Color32; 4] = [
     SIDE_COLOURS[1],
 ];
 
+/// The compare panel: who is compared, both curves, and the two batches with their diff.
 pub fn panel(ui: &mut egui::Ui, run: &CompareRun, gpu: bool, state: &mut CompareState) {
     let [a, b] = &run.sides;
     ui.horizontal(|ui| {
@@ -52,6 +55,23 @@ pub fn panel(ui: &mut egui::Ui, run: &CompareRun, gpu: bool, state: &mut Compare
             ui.colored_label(ui.visuals().error_fg_color, f);
         }
     }
+    curves(ui, run);
+    let (Some(ba), Some(bb)) = (&a.view.batch, &b.view.batch) else {
+        ui.label("Step or Train: both sides train on the same batches.");
+        return;
+    };
+    if !run.in_sync() {
+        ui.label(format!(
+            "waiting for both sides to reach the same step (A at {}, B at {})",
+            ba.step, bb.step
+        ));
+        return;
+    }
+    batches(ui, ba, bb, gpu, state);
+}
+
+/// Both loss curves on one plot and both held-out Recall@1 curves on another.
+fn curves(ui: &mut egui::Ui, run: &CompareRun) {
     let plot_h = (ui.available_height() * 0.3).max(100.0);
     ui.columns(2, |cols| {
         cols[0].strong("Training loss, both sides");
@@ -62,6 +82,7 @@ pub fn panel(ui: &mut egui::Ui, run: &CompareRun, gpu: bool, state: &mut Compare
             .show(&mut cols[0], |plot| {
                 for (side, colour) in run.sides.iter().zip(SIDE_COLOURS) {
                     let pts: PlotPoints = side
+                        .view
                         .history
                         .iter()
                         .map(|s| [s.step as f64, s.loss])
@@ -82,6 +103,7 @@ pub fn panel(ui: &mut egui::Ui, run: &CompareRun, gpu: bool, state: &mut Compare
             .show(&mut cols[1], |plot| {
                 for (side, colour) in run.sides.iter().zip(SIDE_COLOURS) {
                     let pts: PlotPoints = side
+                        .view
                         .evals
                         .iter()
                         .map(|e| [e.step as f64, e.metrics.recall_at_1])
@@ -93,77 +115,101 @@ pub fn panel(ui: &mut egui::Ui, run: &CompareRun, gpu: bool, state: &mut Compare
                 }
             });
     });
-    let (Some(ba), Some(bb)) = (&a.batch, &b.batch) else {
-        ui.label("Step or Train: both sides train on the same batches.");
-        return;
-    };
-    if !run.in_sync() {
-        ui.label(format!(
-            "waiting for both sides to reach the same step (A at {}, B at {})",
-            ba.step, bb.step
-        ));
-        return;
-    }
+}
+
+/// The two sides' mined pairs (or weights) of the same step side by side, and the diff of their
+/// mined sets.
+fn batches(
+    ui: &mut egui::Ui,
+    ba: &BatchSnapshot,
+    bb: &BatchSnapshot,
+    gpu: bool,
+    state: &mut CompareState,
+) {
     let (codes, counts) = mined_diff(ba, bb);
     ui.label(format!(
-        "Batch after step {} (identical samples: {}) — kept by both: {}, only by A: {}, only by B: {}",
+        "Batch of step {} (S, mining and weights before that step's update; identical samples: {}) — kept by both: {}, only by A: {}, only by B: {}",
         ba.step,
         if ba.rows == bb.rows { "yes" } else { "no" },
         counts.both,
         counts.only_a,
         counts.only_b
     ));
+    ui.horizontal(|ui| {
+        ui.label("both sides show:");
+        for view in [View::Mining, View::Weights] {
+            if ui
+                .selectable_label(state.heatmaps[0].view == view, view.label())
+                .clicked()
+            {
+                for h in &mut state.heatmaps {
+                    h.view = view;
+                }
+            }
+        }
+    });
     let side = ((ui.available_width() - 40.0) / 3.0)
-        .min(ui.available_height() - 50.0)
+        .min(ui.available_height() - 70.0)
         .max(80.0);
     ui.horizontal_top(|ui| {
         for (k, batch) in [ba, bb].into_iter().enumerate() {
             ui.vertical(|ui| {
+                let view = state.heatmaps[k].view;
                 ui.colored_label(
                     SIDE_COLOURS[k],
-                    if k == 0 {
-                        "A: mined pairs"
-                    } else {
-                        "B: mined pairs"
-                    },
+                    format!("{}: {}", if k == 0 { "A" } else { "B" }, view.label()),
                 );
                 heatmap::show(ui, batch, gpu, &mut state.heatmaps[k], side);
-            });
-        }
-        ui.vertical(|ui| {
-            ui.strong("Diff of the mined sets");
-            let m = ba.m();
-            let key = (ba.id, bb.id);
-            if state.diff.as_ref().is_none_or(|(k, _)| *k != key) {
-                let pixels: Vec<Color32> =
-                    codes.iter().map(|&c| DIFF_COLOURS[c as usize]).collect();
-                let img = egui::ColorImage::new([m, m], pixels);
-                state.diff = Some((
-                    key,
-                    ui.ctx()
-                        .load_texture("compare-diff", img, TextureOptions::NEAREST),
-                ));
-            }
-            if let Some((_, tex)) = &state.diff {
-                let (rect, _) = ui.allocate_exact_size(Vec2::splat(side), Sense::hover());
-                ui.painter().image(
-                    tex.id(),
-                    rect,
-                    Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
-                    Color32::WHITE,
-                );
-            }
-            ui.horizontal_wrapped(|ui| {
-                for (c, name) in DIFF_COLOURS
-                    .iter()
-                    .zip(["neither", "both", "only A", "only B"])
-                {
-                    let (r, _) = ui.allocate_exact_size(Vec2::splat(10.0), Sense::hover());
-                    ui.painter().rect_filled(r, 1.0, *c);
-                    ui.small(name);
+                if view == View::Weights {
+                    let range = state.heatmaps[k].range(view, batch, gpu);
+                    heatmap::legend(ui, view, range, side);
+                    ui.small(crate::losses::explain::weight_label(&batch.spec));
                 }
             });
-        });
+        }
+        ui.vertical(|ui| diff_view(ui, ba, bb, &codes, state, side));
+    });
+}
+
+/// The diff of the two mined sets as an `m × m` image, with its legend.
+fn diff_view(
+    ui: &mut egui::Ui,
+    ba: &BatchSnapshot,
+    bb: &BatchSnapshot,
+    codes: &[u8],
+    state: &mut CompareState,
+    side: f32,
+) {
+    ui.strong("Diff of the mined sets");
+    let m = ba.m();
+    let key = (ba.id, bb.id);
+    if state.diff.as_ref().is_none_or(|(k, _)| *k != key) {
+        let pixels: Vec<Color32> = codes.iter().map(|&c| DIFF_COLOURS[c as usize]).collect();
+        let img = egui::ColorImage::new([m, m], pixels);
+        state.diff = Some((
+            key,
+            ui.ctx()
+                .load_texture("compare-diff", img, TextureOptions::NEAREST),
+        ));
+    }
+    if let Some((_, tex)) = &state.diff {
+        let (rect, _) = ui.allocate_exact_size(Vec2::splat(side), Sense::hover());
+        ui.painter().image(
+            tex.id(),
+            rect,
+            Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
+            Color32::WHITE,
+        );
+    }
+    ui.horizontal_wrapped(|ui| {
+        for (c, name) in DIFF_COLOURS
+            .iter()
+            .zip(["neither", "both", "only A", "only B"])
+        {
+            let (r, _) = ui.allocate_exact_size(Vec2::splat(10.0), Sense::hover());
+            ui.painter().rect_filled(r, 1.0, *c);
+            ui.small(name);
+        }
     });
 }
 

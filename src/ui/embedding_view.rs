@@ -3,6 +3,7 @@
 //! embeddings, the raw unit circle / sphere.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use egui::{Color32, Pos2, Sense, Stroke, TextureOptions, Vec2, pos2, vec2};
 use egui_plot::{Line, Plot, PlotPoints, Points};
@@ -12,6 +13,7 @@ use crate::app::{AppCommand, AppState};
 use crate::data::Dataset;
 use crate::embedding::TsneLayout;
 use crate::training::BatchSnapshot;
+use crate::training::worker::HeldOutEmbedding;
 
 /// What the embedding panel remembers.
 pub struct EmbeddingViewState {
@@ -101,59 +103,15 @@ pub fn show(
         raw_view(ui, state, view_state, d, height);
         return;
     }
-    // Progress and Cancel while a layout runs.
     if state.view.tsne_pending_step.is_some() {
-        ui.horizontal(|ui| {
-            ui.spinner();
-            match (state.tsne_running(), view_state.last_seconds) {
-                (Some((since, n)), Some((secs, n_last))) => {
-                    let expected = secs * (n as f64 / n_last.max(1) as f64).max(0.1);
-                    let t = since.elapsed().as_secs_f64();
-                    ui.add(
-                        egui::ProgressBar::new((t / expected).min(0.99) as f32)
-                            .desired_width(120.0)
-                            .text(format!("{t:.1} s of ≈{expected:.0} s")),
-                    );
-                }
-                (Some((since, _)), None) => {
-                    ui.small(format!("{:.1} s", since.elapsed().as_secs_f64()));
-                }
-                (None, _) => {
-                    ui.small("queued");
-                }
-            }
-            if ui
-                .button("Cancel")
-                .on_hover_text("discard this layout (linfa-tsne cannot be interrupted: it finishes in the background)")
-                .clicked()
-            {
-                commands.push(AppCommand::CancelTsne);
-            }
-        });
-        ui.ctx()
-            .request_repaint_after(std::time::Duration::from_millis(200));
+        tsne_progress(ui, state, view_state, commands);
     }
     if let Some(t) = &state.view.tsne {
         view_state.last_seconds = Some((t.seconds, t.labels.len()));
     }
     let history = &state.view.tsne_history;
     if history.len() > 1 {
-        ui.horizontal(|ui| {
-            let mut follow = view_state.timeline.is_none();
-            ui.checkbox(&mut follow, "newest");
-            let mut k = view_state
-                .timeline
-                .unwrap_or(history.len() - 1)
-                .min(history.len() - 1);
-            let slider = ui.add_enabled(
-                !follow,
-                egui::Slider::new(&mut k, 0..=history.len() - 1)
-                    .custom_formatter(|v, _| format!("step {}", history[v as usize].step))
-                    .show_value(true),
-            );
-            view_state.timeline = if follow { None } else { Some(k) };
-            slider.on_hover_text("replay the stored layouts of this run");
-        });
+        timeline(ui, history, view_state);
     }
     let layout = match view_state.timeline {
         Some(k) => history.get(k).cloned(),
@@ -176,6 +134,64 @@ pub fn show(
     }
 }
 
+/// Progress and Cancel while a layout runs.
+fn tsne_progress(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    view_state: &EmbeddingViewState,
+    commands: &mut Vec<AppCommand>,
+) {
+    ui.horizontal(|ui| {
+        ui.spinner();
+        match (state.tsne_running(), view_state.last_seconds) {
+            (Some((since, n)), Some((secs, n_last))) => {
+                let expected = secs * (n as f64 / n_last.max(1) as f64).max(0.1);
+                let t = since.elapsed().as_secs_f64();
+                ui.add(
+                    egui::ProgressBar::new((t / expected).min(0.99) as f32)
+                        .desired_width(120.0)
+                        .text(format!("{t:.1} s of ≈{expected:.0} s")),
+                );
+            }
+            (Some((since, _)), None) => {
+                ui.small(format!("{:.1} s", since.elapsed().as_secs_f64()));
+            }
+            (None, _) => {
+                ui.small("queued");
+            }
+        }
+        if ui
+            .button("Cancel")
+            .on_hover_text("discard this layout (linfa-tsne cannot be interrupted: it finishes in the background)")
+            .clicked()
+        {
+            commands.push(AppCommand::CancelTsne);
+        }
+    });
+    ui.ctx()
+        .request_repaint_after(std::time::Duration::from_millis(200));
+}
+
+/// The timeline of stored layouts: follow the newest, or replay an older one.
+fn timeline(ui: &mut egui::Ui, history: &[Arc<TsneLayout>], view_state: &mut EmbeddingViewState) {
+    ui.horizontal(|ui| {
+        let mut follow = view_state.timeline.is_none();
+        ui.checkbox(&mut follow, "newest");
+        let mut k = view_state
+            .timeline
+            .unwrap_or(history.len() - 1)
+            .min(history.len() - 1);
+        let slider = ui.add_enabled(
+            !follow,
+            egui::Slider::new(&mut k, 0..=history.len() - 1)
+                .custom_formatter(|v, _| format!("step {}", history[v as usize].step))
+                .show_value(true),
+        );
+        view_state.timeline = if follow { None } else { Some(k) };
+        slider.on_hover_text("replay the stored layouts of this run");
+    });
+}
+
 fn scatter(
     ui: &mut egui::Ui,
     data: &Dataset,
@@ -188,20 +204,7 @@ fn scatter(
     let mut classes = layout.labels.clone();
     classes.sort_unstable();
     classes.dedup();
-    let in_batch: Vec<[f64; 2]> = match batch {
-        Some(b) if layout.on_training => {
-            let mut rows = b.rows.clone();
-            rows.sort_unstable();
-            layout
-                .rows
-                .iter()
-                .zip(&layout.xy)
-                .filter(|(r, _)| rows.binary_search(r).is_ok())
-                .map(|(_, p)| *p)
-                .collect()
-        }
-        _ => Vec::new(),
-    };
+    let in_batch = batch_points(layout, batch);
     let response = Plot::new("tsne")
         .height(height)
         .data_aspect(1.0)
@@ -234,7 +237,36 @@ fn scatter(
                 );
             }
         });
-    // Hover: the nearest point within 8 px shows its sample and label.
+    hover_sample(ui, data, layout, view_state, response);
+}
+
+/// The layout's points that belong to the current batch (only a layout of training rows has
+/// them).
+fn batch_points(layout: &TsneLayout, batch: Option<&BatchSnapshot>) -> Vec<[f64; 2]> {
+    match batch {
+        Some(b) if layout.on_training => {
+            let mut rows = b.rows.clone();
+            rows.sort_unstable();
+            layout
+                .rows
+                .iter()
+                .zip(&layout.xy)
+                .filter(|(r, _)| rows.binary_search(r).is_ok())
+                .map(|(_, p)| *p)
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Hover: the nearest point within 8 px shows its sample and label.
+fn hover_sample(
+    ui: &egui::Ui,
+    data: &Dataset,
+    layout: &TsneLayout,
+    view_state: &mut EmbeddingViewState,
+    response: egui_plot::PlotResponse<()>,
+) {
     let Some(pointer) = response.response.hover_pos() else {
         return;
     };
@@ -278,7 +310,6 @@ fn raw_view(
     d: usize,
     height: f32,
 ) {
-    let dark = ui.visuals().dark_mode;
     let Some(held) = &state.view.held_out else {
         ui.allocate_space(vec2(ui.available_width(), height));
         return;
@@ -288,37 +319,54 @@ fn raw_view(
         return;
     }
     if d == 2 {
-        Plot::new("raw-circle")
-            .height(height)
-            .data_aspect(1.0)
-            .show(ui, |plot| {
-                let circle: PlotPoints = (0..=128)
-                    .map(|t| {
-                        let a = f64::from(t) / 128.0 * std::f64::consts::TAU;
-                        [a.cos(), a.sin()]
-                    })
-                    .collect();
-                plot.line(Line::new("unit circle", circle).color(Color32::GRAY));
-                let mut classes = held.labels.clone();
-                classes.sort_unstable();
-                classes.dedup();
-                for c in classes {
-                    let pts: Vec<[f64; 2]> = held
-                        .embeddings
-                        .chunks(2)
-                        .zip(&held.labels)
-                        .filter(|(_, y)| **y == c)
-                        .map(|(p, _)| [f64::from(p[0]), f64::from(p[1])])
-                        .collect();
-                    plot.points(
-                        Points::new(format!("class {c}"), PlotPoints::from(pts))
-                            .color(class_colour(c, dark))
-                            .radius(2.5),
-                    );
-                }
-            });
-        return;
+        circle_view(ui, held, height);
+    } else {
+        sphere_view(ui, held, view_state, height);
     }
+}
+
+/// 2-D embeddings as points on the unit circle, one series per class.
+fn circle_view(ui: &mut egui::Ui, held: &HeldOutEmbedding, height: f32) {
+    let dark = ui.visuals().dark_mode;
+    Plot::new("raw-circle")
+        .height(height)
+        .data_aspect(1.0)
+        .show(ui, |plot| {
+            let circle: PlotPoints = (0..=128)
+                .map(|t| {
+                    let a = f64::from(t) / 128.0 * std::f64::consts::TAU;
+                    [a.cos(), a.sin()]
+                })
+                .collect();
+            plot.line(Line::new("unit circle", circle).color(Color32::GRAY));
+            let mut classes = held.labels.clone();
+            classes.sort_unstable();
+            classes.dedup();
+            for c in classes {
+                let pts: Vec<[f64; 2]> = held
+                    .embeddings
+                    .chunks(2)
+                    .zip(&held.labels)
+                    .filter(|(_, y)| **y == c)
+                    .map(|(p, _)| [f64::from(p[0]), f64::from(p[1])])
+                    .collect();
+                plot.points(
+                    Points::new(format!("class {c}"), PlotPoints::from(pts))
+                        .color(class_colour(c, dark))
+                        .radius(2.5),
+                );
+            }
+        });
+}
+
+/// 3-D embeddings on an orthographic view of the unit sphere, rotated by dragging.
+fn sphere_view(
+    ui: &mut egui::Ui,
+    held: &HeldOutEmbedding,
+    view_state: &mut EmbeddingViewState,
+    height: f32,
+) {
+    let dark = ui.visuals().dark_mode;
     let side = height.min(ui.available_width());
     let (rect, response) = ui.allocate_exact_size(Vec2::splat(side), Sense::drag());
     let delta = response.drag_delta();

@@ -95,6 +95,17 @@ struct PanelGpu {
     rb_target: (u64, usize),
 }
 
+/// Why the heatmap pipeline cannot run on eframe's device (the UI then colour-maps on the CPU).
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// The device lacks what the pipeline needs (compute shaders, storage buffers).
+    #[error("{0}")]
+    Unsupported(String),
+    /// Building the pipelines raised a wgpu validation error.
+    #[error("{0}")]
+    Validation(String),
+}
+
 /// Lives in egui_wgpu's `callback_resources`.
 pub struct HeatmapRenderer {
     pipelines: BatchPipelines,
@@ -107,15 +118,15 @@ pub struct HeatmapRenderer {
 impl HeatmapRenderer {
     /// Builds the pipelines on eframe's device and stores them in the renderer's resources;
     /// `Err` (and nothing installed) when the device cannot run them.
-    pub fn install(render_state: &egui_wgpu::RenderState) -> Result<(), String> {
+    pub fn install(render_state: &egui_wgpu::RenderState) -> Result<(), InstallError> {
         let device = &render_state.device;
         if let Some(why) = crate::gpu::batch::unsupported(device, &render_state.adapter) {
-            return Err(why);
+            return Err(InstallError::Unsupported(why));
         }
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let renderer = Self::new(device, render_state.target_format);
         if let Some(e) = pollster::block_on(scope.pop()) {
-            return Err(e.to_string());
+            return Err(InstallError::Validation(e.to_string()));
         }
         render_state
             .renderer
@@ -298,7 +309,12 @@ impl HeatmapCallback {
                 panel.rb_state.store(RB_ENCODED, Ordering::Release);
             }
         }
-        let _ = device.poll(wgpu::PollType::Poll);
+        // A non-blocking poll, only to let the map callback above run. It fails only when the
+        // device is lost, which eframe's device-lost callback reports (the heatmaps then move to
+        // the CPU) and which makes the mapping report `RB_FAILED`: nothing to do here.
+        if let Err(e) = device.poll(wgpu::PollType::Poll) {
+            log::debug!("heatmap read-back poll failed: {e}");
+        }
     }
 }
 

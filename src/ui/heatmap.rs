@@ -91,7 +91,7 @@ impl HeatmapState {
         let work = match plan {
             Some(plan) => OwnedWork::Gpu(plan),
             None => OwnedWork::Engine {
-                codes: batch.mining.iter().map(|&c| c as u32).collect(),
+                codes: batch.mining.iter().map(|c| c.to_gpu()).collect(),
                 weights: batch.weights.clone(),
                 pair_loss: batch.pair_loss.clone(),
             },
@@ -177,15 +177,15 @@ impl HeatmapState {
             }
             return Some(CellValues {
                 similarity: p.similarity,
-                code: MiningCode::from_value(p.code as f32),
+                code: MiningCode::from_gpu(p.code),
                 weight: p.weight,
                 pair_loss: has_pair_loss.then_some(p.pair_loss),
-                source: "read back from the GPU",
+                source: "read back from the GPU; for losses with a GPU path the shader recomputes the weights, parity-tested against the engine",
             });
         }
         Some(CellValues {
             similarity: batch.similarity[k],
-            code: MiningCode::from_value(batch.mining[k]),
+            code: batch.mining[k],
             weight: batch.weights[k],
             pair_loss: batch.pair_loss.as_ref().map(|l| l[k]),
             source: "CPU engine",
@@ -241,10 +241,40 @@ pub fn show(
     if m == 0 {
         return None;
     }
-    let view = state.view;
     let (rect, response) = ui.allocate_exact_size(Vec2::splat(side), Sense::click_and_drag());
     state.hovered = response.hovered();
     state.navigate(ui, &response, rect, m);
+    let hovered = response.hover_pos().map(|pos| {
+        let u = state.lo + (pos - rect.min) / rect.width() * state.span;
+        let j = ((u.x * m as f32) as usize).min(m - 1);
+        let i = ((u.y * m as f32) as usize).min(m - 1);
+        (i, j)
+    });
+    paint_cells(ui, batch, gpu, state, rect, hovered);
+    decorate(ui, batch, state, rect);
+    if response.clicked()
+        && let Some(cell) = hovered
+    {
+        state.clicked = Some(cell);
+    }
+    let (i, j) = hovered?;
+    let text = hover_text(ui, batch, gpu, state, i, j);
+    response.on_hover_text_at_pointer(text);
+    Some((i, j))
+}
+
+/// The cells of the visible window: through the GPU paint callback, or from a CPU-coloured
+/// texture.
+fn paint_cells(
+    ui: &mut egui::Ui,
+    batch: &BatchSnapshot,
+    gpu: bool,
+    state: &mut HeatmapState,
+    rect: Rect,
+    hovered: Option<(usize, usize)>,
+) {
+    let m = batch.m();
+    let view = state.view;
     let data = state.data_for(batch);
     let window = [
         state.lo.x,
@@ -252,12 +282,6 @@ pub fn show(
         state.lo.x + state.span,
         state.lo.y + state.span,
     ];
-    let hovered = response.hover_pos().map(|pos| {
-        let u = state.lo + (pos - rect.min) / rect.width() * state.span;
-        let j = ((u.x * m as f32) as usize).min(m - 1);
-        let i = ((u.y * m as f32) as usize).min(m - 1);
-        (i, j)
-    });
     if gpu {
         ui.painter().add(egui_wgpu::Callback::new_paint_callback(
             rect,
@@ -270,28 +294,34 @@ pub fn show(
                 feedback: Arc::clone(&state.feedback),
             },
         ));
-    } else {
-        let key = (batch.id, view);
-        if state.texture.as_ref().is_none_or(|(k, _)| *k != key) {
-            let rgba: Vec<u8> = cpu_colours(view, batch, state.range(view, batch, false))
-                .iter()
-                .flat_map(|c| c.to_le_bytes())
-                .collect();
-            let image = egui::ColorImage::from_rgba_unmultiplied([m, m], &rgba);
-            let handle = ui
-                .ctx()
-                .load_texture("batch-heatmap", image, TextureOptions::NEAREST);
-            state.texture = Some((key, handle));
-        }
-        if let Some((_, tex)) = &state.texture {
-            ui.painter().image(
-                tex.id(),
-                rect,
-                Rect::from_min_max(pos2(window[0], window[1]), pos2(window[2], window[3])),
-                Color32::WHITE,
-            );
-        }
+        return;
     }
+    let key = (batch.id, view);
+    if state.texture.as_ref().is_none_or(|(k, _)| *k != key) {
+        let rgba: Vec<u8> = cpu_colours(view, batch, state.range(view, batch, false))
+            .iter()
+            .flat_map(|c| c.to_le_bytes())
+            .collect();
+        let image = egui::ColorImage::from_rgba_unmultiplied([m, m], &rgba);
+        let handle = ui
+            .ctx()
+            .load_texture("batch-heatmap", image, TextureOptions::NEAREST);
+        state.texture = Some((key, handle));
+    }
+    if let Some((_, tex)) = &state.texture {
+        ui.painter().image(
+            tex.id(),
+            rect,
+            Rect::from_min_max(pos2(window[0], window[1]), pos2(window[2], window[3])),
+            Color32::WHITE,
+        );
+    }
+}
+
+/// Class boundaries, the kept-pair dots of the similarity view, the frame, and a note when
+/// every weight is zero.
+fn decorate(ui: &egui::Ui, batch: &BatchSnapshot, state: &HeatmapState, rect: Rect) {
+    let view = state.view;
     let painter = ui.painter_at(rect);
     draw_class_boundaries(&painter, state, rect, &batch.labels);
     if view == View::Similarity {
@@ -307,27 +337,44 @@ pub fn show(
         ui.painter().text(
             rect.center(),
             egui::Align2::CENTER_CENTER,
-            "every pair has weight 0:\nthe miner kept no pair of this batch",
+            zero_weight_note(batch),
             egui::FontId::proportional(14.0),
             Color32::WHITE,
         );
     }
+}
 
-    if response.clicked()
-        && let Some(cell) = hovered
-    {
-        state.clicked = Some(cell);
+/// Why every weight of the batch is 0: nothing was kept, or every kept pair's term is
+/// satisfied (a hinge at 0: triplet, contrastive, lifted structure).
+fn zero_weight_note(batch: &BatchSnapshot) -> &'static str {
+    let mined = batch.spec.miner.is_some()
+        || matches!(batch.spec.loss, crate::losses::Loss::Composed { .. });
+    if mined && batch.positive_pairs + batch.negative_pairs == 0 {
+        "every pair has weight 0:\nthe miner kept no pair of this batch"
+    } else {
+        "every pair has weight 0: pairs enter the loss,\nbut every term is satisfied (its hinge is 0)"
     }
-    let (i, j) = hovered?;
-    let k = i * m + j;
-    let text = match state.cell_values(batch, k, gpu, has_pair_loss(batch)) {
+}
+
+/// The hover read-out of cell `(i, j)`.
+fn hover_text(
+    ui: &egui::Ui,
+    batch: &BatchSnapshot,
+    gpu: bool,
+    state: &HeatmapState,
+    i: usize,
+    j: usize,
+) -> String {
+    let k = i * batch.m() + j;
+    match state.cell_values(batch, k, gpu, has_pair_loss(batch)) {
         Some(v) => {
             let mut text = format!(
-                "anchor i = {i} (class {}), other j = {j} (class {})\nS_ij = {:.4}\n{}\nw_ij = |∂L/∂S_ij| = {:.3e}",
+                "anchor i = {i} (class {}), other j = {j} (class {})\nS_ij = {:.4}\n{}\n{} = {:.3e}",
                 batch.labels[i],
                 batch.labels[j],
                 v.similarity,
                 v.code.label(),
+                crate::losses::explain::weight_label(&batch.spec),
                 v.weight.abs(),
             );
             if let Some(l) = v.pair_loss {
@@ -341,15 +388,13 @@ pub fn show(
             ui.ctx().request_repaint();
             format!("anchor i = {i}, other j = {j}\nreading the cell from the GPU…")
         }
-    };
-    response.on_hover_text_at_pointer(text);
-    Some((i, j))
+    }
 }
 
 fn cpu_colours(view: View, batch: &BatchSnapshot, (lo, hi): (f32, f32)) -> Vec<u32> {
     match view {
         View::Similarity => colormap::colorize(&batch.similarity, ColorMap::Diverging, lo, hi),
-        View::Mining => colormap::colorize(&batch.mining, ColorMap::Categorical, lo, hi),
+        View::Mining => colormap::colorize_codes(&batch.mining),
         View::Weights => {
             let w: Vec<f32> = batch.weights.iter().map(|w| w.abs()).collect();
             colormap::colorize(&w, ColorMap::Sequential, lo, hi)
@@ -387,8 +432,8 @@ fn draw_mined_overlay(
     let n = visible.ceil() as usize + 1;
     for i in i0..(i0 + n).min(m) {
         for j in j0..(j0 + n).min(m) {
-            let code = MiningCode::from_value(batch.mining[i * m + j]);
-            if !matches!(code, MiningCode::PositiveKept | MiningCode::NegativeKept) {
+            let code = batch.mining[i * m + j];
+            if !code.is_kept() {
                 continue;
             }
             let [r, g, b, _] = code.rgba();

@@ -8,6 +8,7 @@ mod export;
 mod frames;
 pub mod gpu_heatmap;
 pub mod heatmap;
+mod notices;
 mod params;
 pub mod plots;
 pub mod teach;
@@ -190,7 +191,38 @@ impl PairscopeApp {
             .map_or(latest, |(b, _)| Arc::clone(b))
     }
 
+    /// The central panel: the three curves on top, below them compare mode, the teaching
+    /// panel or the batch heatmap.
     fn central(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
+        self.curves_row(ui, commands);
+        ui.separator();
+        if let Some(run) = &self.state.compare {
+            export::menu(
+                ui,
+                export::Target::Compare,
+                &self.state,
+                None,
+                &self.export,
+                commands,
+            );
+            compare::panel(ui, run, self.gpu_heatmaps, &mut self.compare);
+            return;
+        }
+        if self.teach.enabled {
+            self.teach_panel(ui, commands);
+            return;
+        }
+        let Some(latest) = self.state.view.batch.clone() else {
+            self.shown_batch = None;
+            ui.label("Press Train or Step: the batch's similarities, mined pairs and weights appear here.");
+            return;
+        };
+        let batch = self.batch_to_show(latest);
+        self.batch_heatmap(ui, &batch, commands);
+    }
+
+    /// Training loss, held-out retrieval and the embedding view, side by side.
+    fn curves_row(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
         let view = &self.state.view;
         let link = egui::Id::unique("step-axis");
         let avail = ui.available_size();
@@ -198,7 +230,7 @@ impl PairscopeApp {
         let ex = self.export;
         let state = &self.state;
         ui.columns(3, |cols| {
-            let latest = view.batch.as_deref();
+            let latest = view.batch.as_ref();
             cols[0].horizontal(|ui| {
                 ui.strong("Training loss");
                 export::menu(ui, export::Target::Loss, state, latest, &ex, commands);
@@ -225,54 +257,45 @@ impl PairscopeApp {
                 cols[2].small("Distances between t-SNE clusters are not meaningful.");
             }
         });
-        ui.separator();
-        if let Some(run) = &self.state.compare {
+    }
+
+    /// The teaching panel, with the w-against-S export at the weighting stage.
+    fn teach_panel(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
+        let batch = self.state.view.batch.clone();
+        if self.teach.stage == teach::Stage::Weighting {
             export::menu(
                 ui,
-                export::Target::Compare,
+                export::Target::WvsS,
                 &self.state,
-                None,
+                batch.as_ref(),
                 &self.export,
                 commands,
             );
-            compare::panel(ui, run, self.gpu_heatmaps, &mut self.compare);
-            return;
         }
-        if self.teach.enabled {
-            let batch = view.batch.clone();
-            if self.teach.stage == teach::Stage::Weighting {
-                export::menu(
-                    ui,
-                    export::Target::WvsS,
-                    &self.state,
-                    batch.as_deref(),
-                    &self.export,
-                    commands,
-                );
-            }
-            teach::panel(
-                ui,
-                &self.state,
-                batch.as_ref(),
-                self.gpu_heatmaps,
-                &mut self.teach,
-                commands,
-            );
-            return;
-        }
-        let Some(latest) = view.batch.clone() else {
-            self.shown_batch = None;
-            ui.label("Press Train or Step: the batch's similarities, mined pairs and weights appear here.");
-            return;
-        };
-        let batch = self.batch_to_show(latest);
+        teach::panel(
+            ui,
+            &self.state,
+            batch.as_ref(),
+            self.gpu_heatmaps,
+            &mut self.teach,
+            commands,
+        );
+    }
+
+    /// The shown batch's heatmap with its view switch and legend, and the explanation beside it.
+    fn batch_heatmap(
+        &mut self,
+        ui: &mut egui::Ui,
+        batch: &Arc<BatchSnapshot>,
+        commands: &mut Vec<AppCommand>,
+    ) {
         let classes = {
             let mut l = batch.labels.clone();
             l.dedup();
             l.len()
         };
         ui.label(format!(
-            "Batch after step {} — m = {} ({classes} classes, sorted by class), loss {:.4}, {} positive and {} negative pairs kept — {}",
+            "Batch of step {} (S, mining and w before that step's update) — m = {} ({classes} classes, sorted by class), loss {:.4}, {} positive and {} negative pairs kept — {}",
             batch.step,
             batch.m(),
             batch.loss,
@@ -287,39 +310,56 @@ impl PairscopeApp {
         let ex = self.export;
         let app_state = &self.state;
         let state = &mut self.heatmap;
+        let frames = &self.frames;
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.horizontal(|ui| {
-                    heatmap::view_switch(ui, state, &batch);
-                    export::menu(ui, export::Target::Heatmap(state.view), app_state, Some(&batch), &ex, commands);
+                    heatmap::view_switch(ui, state, batch);
+                    export::menu(
+                        ui,
+                        export::Target::Heatmap(state.view),
+                        app_state,
+                        Some(batch),
+                        &ex,
+                        commands,
+                    );
                 });
-                heatmap::show(ui, &batch, gpu, state, side);
-                let range = state.range(state.view, &batch, gpu);
+                heatmap::show(ui, batch, gpu, state, side);
+                let range = state.range(state.view, batch, gpu);
                 heatmap::legend(ui, state.view, range, side);
             });
-            ui.vertical(|ui| {
-                ui.strong(state.view.title());
-                ui.label(state.view.explanation());
-                ui.add_space(6.0);
-                ui.small("Scroll to zoom about the pointer, drag to pan, double-click to reset.");
-                ui.small("Hover a cell for i, j, labels, S_ij, kept or dropped, and w_ij.");
-                ui.add_space(6.0);
-                let pipeline = match (gpu, state.gpu_path) {
-                    (true, true) => "GPU pipeline (shaders/batch.wgsl): S, mining, weights and colours computed on the GPU; hover values read back from it.".to_owned(),
-                    (true, false) => format!(
-                        "This loss has no GPU path ({}): its mining and weights come from the CPU engine; S and the colours are computed on the GPU.",
-                        batch.spec.label()
-                    ),
-                    (false, _) => "GPU rendering unavailable: the heatmap is colour-mapped on the CPU from the engine's numbers.".to_owned(),
-                };
-                ui.small(pipeline);
-                ui.add_space(6.0);
-                egui::CollapsingHeader::new("Debug: frame times")
-                    .default_open(false)
-                    .show(ui, |ui| self.frames.show(ui));
-            });
+            ui.vertical(|ui| heatmap_notes(ui, state, batch, gpu, frames));
         });
     }
+}
+
+/// What the heatmap beside it shows, how to use it, and which path computed it.
+fn heatmap_notes(
+    ui: &mut egui::Ui,
+    state: &heatmap::HeatmapState,
+    batch: &BatchSnapshot,
+    gpu: bool,
+    frames: &frames::FrameStats,
+) {
+    ui.strong(state.view.title());
+    ui.label(state.view.explanation());
+    ui.add_space(6.0);
+    ui.small("Scroll to zoom about the pointer, drag to pan, double-click to reset.");
+    ui.small("Hover a cell for i, j, labels, S_ij, kept or dropped, and w_ij.");
+    ui.add_space(6.0);
+    let pipeline = match (gpu, state.gpu_path) {
+        (true, true) => "GPU pipeline (shaders/batch.wgsl): S, mining, weights and colours computed on the GPU; hover values read back from it.".to_owned(),
+        (true, false) => format!(
+            "This loss has no GPU path ({}): its mining and weights come from the CPU engine; S and the colours are computed on the GPU.",
+            batch.spec.label()
+        ),
+        (false, _) => "GPU rendering unavailable: the heatmap is colour-mapped on the CPU from the engine's numbers.".to_owned(),
+    };
+    ui.small(pipeline);
+    ui.add_space(6.0);
+    egui::CollapsingHeader::new("Debug: frame times")
+        .default_open(false)
+        .show(ui, |ui| frames.show(ui));
 }
 
 impl eframe::App for PairscopeApp {
@@ -331,25 +371,7 @@ impl eframe::App for PairscopeApp {
         egui::Panel::top("run-controls").show(ui, |ui| {
             controls::top_bar(ui, &self.state, &mut self.teach.enabled, &mut commands);
         });
-        if !self.state.notices.is_empty() {
-            egui::Panel::bottom("notices").show(ui, |ui| {
-                let mut dismiss = false;
-                ui.horizontal_wrapped(|ui| {
-                    if let Some(last) = self.state.notices.last() {
-                        let colour = if last.is_error {
-                            ui.visuals().error_fg_color
-                        } else {
-                            ui.visuals().text_color()
-                        };
-                        ui.colored_label(colour, &last.text);
-                    }
-                    dismiss = ui.button("Dismiss").clicked();
-                });
-                if dismiss {
-                    self.state.notices.clear();
-                }
-            });
-        }
+        notices::strip(ui, &mut self.state);
         egui::Panel::left("settings")
             .resizable(true)
             .default_size(300.0)

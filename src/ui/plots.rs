@@ -5,29 +5,27 @@ use egui_plot::{Corner, HLine, HoverPosition, Legend, Line, LineStyle, Plot, Plo
 
 use crate::app::RunView;
 use crate::metrics::Retrieval;
+use crate::palette;
 
-/// Okabe–Ito (8) plus two of Paul Tol's muted colours: distinguishable with colour-blindness.
-pub const CLASS_COLOURS: [Color32; 10] = [
-    Color32::from_rgb(230, 159, 0),
-    Color32::from_rgb(86, 180, 233),
-    Color32::from_rgb(0, 158, 115),
-    Color32::from_rgb(240, 228, 66),
-    Color32::from_rgb(0, 114, 178),
-    Color32::from_rgb(213, 94, 0),
-    Color32::from_rgb(204, 121, 167),
-    Color32::from_rgb(0, 0, 0),
-    Color32::from_rgb(136, 34, 85),
-    Color32::from_rgb(153, 153, 153),
-];
+/// `crate::palette`'s colour as egui's.
+pub fn colour(rgb: palette::Rgb) -> Color32 {
+    let (r, g, b) = rgb;
+    Color32::from_rgb(r, g, b)
+}
 
+/// The colour of class `class` on screen: the exported figures' (`palette::class_colour`),
+/// except that black turns light grey on a dark background.
 pub fn class_colour(class: u32, dark: bool) -> Color32 {
-    let c = CLASS_COLOURS[class as usize % CLASS_COLOURS.len()];
-    if dark && c == Color32::from_rgb(0, 0, 0) {
+    let c = palette::class_colour(class);
+    if dark && c == palette::BLACK {
         Color32::from_rgb(220, 220, 220)
     } else {
-        c
+        colour(c)
     }
 }
+
+/// How a curve reads its value from an evaluation.
+type MetricOf = fn(&Retrieval) -> f64;
 
 fn step_formatter(y_name: &'static str) -> impl Fn(&HoverPosition<'_>) -> Option<String> {
     move |pos| match pos {
@@ -78,7 +76,7 @@ pub fn loss_curve(ui: &mut egui::Ui, view: &RunView, height: f32, link: egui::Id
             );
             plot.line(
                 Line::new("moving average (25)", PlotPoints::from(smooth))
-                    .color(Color32::from_rgb(0, 114, 178))
+                    .color(colour(palette::BLUE))
                     .width(2.0),
             );
         });
@@ -91,12 +89,12 @@ pub fn metrics_curve(ui: &mut egui::Ui, view: &RunView, height: f32, link: egui:
             .map(|e| [e.step as f64, f(&e.metrics)])
             .collect()
     };
-    let blue = Color32::from_rgb(0, 114, 178);
-    let sky = Color32::from_rgb(86, 180, 233);
-    let orange = Color32::from_rgb(213, 94, 0);
-    let green = Color32::from_rgb(0, 158, 115);
+    let blue = colour(palette::BLUE);
+    let sky = colour(palette::SKY_BLUE);
+    let orange = colour(palette::VERMILION);
+    let green = colour(palette::BLUISH_GREEN);
     // (name, value, colour, width): Recall@K in blues, MAP@R green, NMI vermilion.
-    let metrics: [(&str, fn(&Retrieval) -> f64, Color32, f32); 6] = [
+    let metrics: [(&str, MetricOf, Color32, f32); 6] = [
         ("Recall@1", |m| m.recall_at_1, blue, 2.0),
         ("Recall@2", |m| m.recall_at_2, sky, 1.0),
         ("Recall@4", |m| m.recall_at_4, sky.gamma_multiply(0.7), 1.0),
@@ -129,7 +127,7 @@ pub fn metrics_curve(ui: &mut egui::Ui, view: &RunView, height: f32, link: egui:
             }
             // Baselines for the three headline metrics: the untrained network dashed, the raw
             // input features dotted.
-            let headline: [(&str, fn(&Retrieval) -> f64, Color32); 3] = [
+            let headline: [(&str, MetricOf, Color32); 3] = [
                 ("R@1", |m| m.recall_at_1, blue),
                 ("MAP@R", |m| m.map_at_r, green),
                 ("NMI", |m| m.nmi, orange),
@@ -155,4 +153,35 @@ pub fn metrics_curve(ui: &mut egui::Ui, view: &RunView, height: f32, link: egui:
                 }
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embedding::TsneLayout;
+    use crate::figures::{Figure, Plot, build};
+
+    /// An exported t-SNE shows every class in the colour the window gives it.
+    #[test]
+    fn screen_and_file_class_colours_are_the_same() {
+        let classes = 20_u32;
+        let layout = TsneLayout {
+            step: 1,
+            xy: (0..classes).map(|k| [f64::from(k), 0.0]).collect(),
+            labels: (0..classes).collect(),
+            rows: (0..classes as usize).collect(),
+            on_training: false,
+            subsampled_from: 0,
+            seconds: 0.0,
+        };
+        let names: Vec<String> = (0..classes).map(|k| k.to_string()).collect();
+        let Figure::Plot(Plot { series, .. }) = build::tsne(&layout, &names) else {
+            panic!("a t-SNE is a plot");
+        };
+        assert_eq!(series.len(), classes as usize);
+        for (k, s) in (0..classes).zip(&series) {
+            assert_eq!(s.name, format!("class {k}"));
+            assert_eq!(colour(s.colour), class_colour(k, false), "class {k}");
+        }
+    }
 }

@@ -1,0 +1,240 @@
+//! One run as the panels see it, and the one reducer that turns a worker's [`Event`]s into it.
+//! The main run and each side of compare mode reduce their events through [`reduce`] and score
+//! their held-out embeddings through an [`Evaluator`], so a rolled-back step or a backend
+//! change is handled the same way everywhere.
+
+use std::sync::Arc;
+
+use super::eval_job::EvalJob;
+use super::shared::{Notify, RunStatus};
+use crate::embedding::TsneLayout;
+use crate::metrics::Retrieval;
+use crate::training::worker::HeldOutEmbedding;
+use crate::training::{BackendInfo, BatchSnapshot, EvalPoint, Event, StepStats};
+
+/// Everything the panels draw of one run.
+#[derive(Debug, Clone, Default)]
+pub struct RunView {
+    /// The backend training runs on (`None` until the worker has started).
+    pub backend: Option<BackendInfo>,
+    pub step: u64,
+    pub history: Vec<StepStats>,
+    pub evals: Vec<EvalPoint>,
+    pub raw_baseline: Option<Retrieval>,
+    pub untrained: Option<EvalPoint>,
+    pub batch: Option<Arc<BatchSnapshot>>,
+    /// The newest layout (aligned to the one before it).
+    pub tsne: Option<Arc<TsneLayout>>,
+    /// Every layout of the run, aligned in turn (the timeline), at most
+    /// [`super::TSNE_HISTORY`].
+    pub tsne_history: Vec<Arc<TsneLayout>>,
+    pub tsne_pending_step: Option<u64>,
+    /// The newest held-out embeddings (the raw 2-D / 3-D view).
+    pub held_out: Option<Arc<HeldOutEmbedding>>,
+    /// Training steps per second over the last second of training.
+    pub steps_per_second: f64,
+    /// The step the run started at (0, or a loaded model's step).
+    pub start_step: u64,
+}
+
+/// What the owner of a run must do after an event, beyond the view the reducer updated.
+#[derive(Debug)]
+pub enum Reaction {
+    /// Score these held-out embeddings (on the evaluation job).
+    Evaluate(Arc<HeldOutEmbedding>),
+    /// Lay these embeddings out (main run only).
+    Tsne(Arc<HeldOutEmbedding>),
+    /// The steps after `step` were dropped: queued evaluations belong to them.
+    RestartEvaluation,
+    /// The training device failed and training goes on with the view's (new) backend from
+    /// `step`.
+    DeviceLost { step: u64, why: String },
+    /// Tell the user.
+    Notice { text: String, is_error: bool },
+}
+
+/// The one reducer: applies `event` to the view and the status, and says what else to do.
+pub fn reduce(view: &mut RunView, status: &mut RunStatus, event: Event) -> Vec<Reaction> {
+    match event {
+        Event::Started {
+            backend,
+            raw_baseline,
+            untrained,
+        } => {
+            view.backend = Some(backend);
+            view.raw_baseline = Some(raw_baseline);
+            view.evals.push(untrained);
+            // A run loaded from a checkpoint starts trained: its first point is no baseline.
+            view.step = untrained.step;
+            view.start_step = untrained.step;
+            if untrained.step == 0 {
+                view.untrained = Some(untrained);
+            }
+            if *status == RunStatus::Starting {
+                *status = RunStatus::Paused;
+            }
+            Vec::new()
+        }
+        Event::BatchTrained(stats) => {
+            view.step = stats.step;
+            view.history.push(stats);
+            Vec::new()
+        }
+        Event::HeldOutEmbedded(held_out) => held_out_embedded(view, &held_out),
+        Event::Paused { step } => {
+            let mut reactions = Vec::new();
+            if step < view.step && view.history.last().is_some_and(|h| h.step > step) {
+                // The worker rolled a broken update back: its points are not the run's.
+                view.drop_after(step);
+                reactions.push(Reaction::RestartEvaluation);
+            }
+            view.step = view.step.max(step);
+            if *status == RunStatus::Running {
+                *status = RunStatus::Paused;
+            }
+            reactions
+        }
+        Event::Resumed => {
+            *status = RunStatus::Running;
+            Vec::new()
+        }
+        Event::BackendChanged { backend, step, why } => {
+            // The steps after the mirrored model are trained again on the new backend.
+            view.drop_after(step);
+            view.backend = Some(backend);
+            vec![
+                Reaction::RestartEvaluation,
+                Reaction::DeviceLost { step, why },
+            ]
+        }
+        Event::Failed(text) => {
+            if *status == RunStatus::Running {
+                *status = RunStatus::Paused;
+            }
+            vec![Reaction::Notice {
+                text,
+                is_error: true,
+            }]
+        }
+    }
+}
+
+fn held_out_embedded(view: &mut RunView, held_out: &Arc<HeldOutEmbedding>) -> Vec<Reaction> {
+    let mut reactions = Vec::new();
+    if held_out.eval {
+        view.held_out = Some(Arc::clone(held_out));
+        // The first point (step 0, or the step a loaded model starts at) comes with `Started`.
+        if held_out.step > view.start_step {
+            reactions.push(Reaction::Evaluate(Arc::clone(held_out)));
+        }
+    }
+    if held_out.tsne {
+        reactions.push(Reaction::Tsne(Arc::clone(held_out)));
+    }
+    reactions
+}
+
+impl RunView {
+    /// Forgets what the run did after `step` (it is trained again): curves and the shown
+    /// batch.
+    pub fn drop_after(&mut self, step: u64) {
+        self.history.retain(|h| h.step <= step);
+        self.evals.retain(|e| e.step <= step);
+        self.step = step;
+        if self.batch.as_ref().is_some_and(|b| b.step > step) {
+            self.batch = None;
+        }
+    }
+}
+
+/// Scores a run's held-out embeddings on a `pairscope-eval` job (a fresh job per run, so that
+/// two runs' points never mix).
+pub struct Evaluator {
+    job: Option<EvalJob>,
+    seed: u64,
+    notify: Notify,
+    /// An evaluation of this run failed (reported once).
+    failed: bool,
+}
+
+impl Evaluator {
+    /// A job for a run of `seed`; `Err` says why the thread could not start.
+    pub fn spawn(seed: u64, notify: &Notify) -> std::io::Result<Self> {
+        Ok(Self {
+            job: Some(EvalJob::spawn(Arc::clone(notify))?),
+            seed,
+            notify: Arc::clone(notify),
+            failed: false,
+        })
+    }
+
+    /// Queues an evaluation. When the job is behind the request is dropped: the curve gets
+    /// one point fewer, which is the design (evaluation never slows training).
+    pub fn request(&self, held_out: Arc<HeldOutEmbedding>) {
+        let step = held_out.step;
+        if let Some(job) = &self.job
+            && !job.request(held_out, self.seed)
+        {
+            log::debug!("evaluation of step {step} dropped: the job is behind");
+        }
+    }
+
+    /// A fresh job: queued evaluations of dropped steps are forgotten.
+    pub fn restart(&mut self) {
+        self.job = EvalJob::spawn(Arc::clone(&self.notify)).ok();
+    }
+
+    /// Adds finished evaluations to `view`; returns the first failure of the run (reported
+    /// once; later ones go to the log).
+    pub fn drain_into(&mut self, view: &mut RunView) -> Option<String> {
+        let mut first_failure = None;
+        for result in self.job.as_ref().map(EvalJob::drain).unwrap_or_default() {
+            match result {
+                Ok(point) => view.evals.push(point),
+                Err(e) if !self.failed => {
+                    self.failed = true;
+                    first_failure = Some(e.to_string());
+                }
+                Err(e) => log::warn!("{e}"),
+            }
+        }
+        first_failure
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(step: u64) -> StepStats {
+        StepStats {
+            step,
+            loss: 1.0 / step as f64,
+            positive_pairs: 1,
+            negative_pairs: 1,
+        }
+    }
+
+    #[test]
+    fn a_rolled_back_step_drops_its_points_and_restarts_evaluation() {
+        let mut view = RunView::default();
+        let mut status = RunStatus::Running;
+        for s in 1..=5 {
+            reduce(&mut view, &mut status, Event::BatchTrained(stats(s)));
+        }
+        let reactions = reduce(&mut view, &mut status, Event::Paused { step: 3 });
+        assert_eq!(view.step, 3);
+        assert_eq!(view.history.last().map(|h| h.step), Some(3));
+        assert_eq!(status, RunStatus::Paused);
+        assert!(matches!(reactions[..], [Reaction::RestartEvaluation]));
+    }
+
+    #[test]
+    fn an_ordinary_pause_keeps_every_point() {
+        let mut view = RunView::default();
+        let mut status = RunStatus::Running;
+        reduce(&mut view, &mut status, Event::BatchTrained(stats(1)));
+        assert!(reduce(&mut view, &mut status, Event::Paused { step: 1 }).is_empty());
+        assert_eq!(view.history.len(), 1);
+    }
+}

@@ -1,0 +1,130 @@
+//! A heatmap: the `m × m` cells' axes with class boundaries (the cells themselves are a raster
+//! placed under them, see `encode`), and a colour bar or the mined pairs' legend.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::style::{FONT, Title, draw_err, rgb};
+use crate::figures::figure::{FigureError, Heatmap};
+use crate::gpu::colormap::{self, ColorMap};
+
+/// Draws the heatmap's frame and legend; returns the pixel rectangle of its cells.
+pub(super) fn draw<DB: DrawingBackend>(
+    body: &DrawingArea<DB, Shift>,
+    fig: &Heatmap,
+    title: &Title<'_>,
+) -> Result<(i32, i32, i32, i32), FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    let (w, _) = body.dim_in_pixel();
+    let bar_w = (w / 6).clamp(90, 220);
+    let (left, right) = body.split_horizontally(w.saturating_sub(bar_w));
+    let m = fig.m as f64;
+    let mut chart = ChartBuilder::on(&left)
+        .caption(title.text, (FONT, title.size))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..m, m..0.0)
+        .map_err(draw_err)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("j (other sample)")
+        .y_desc("i (anchor)")
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .draw()
+        .map_err(draw_err)?;
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    // Class boundaries: the rows are sorted by class.
+    let line = ShapeStyle::from(&BLACK.mix(0.6)).stroke_width(1);
+    for k in 1..fig.labels.len() {
+        if fig.labels[k] != fig.labels[k - 1] {
+            let t = k as f64;
+            for path in [vec![(t, 0.0), (t, m)], vec![(0.0, t), (m, t)]] {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(path, line)))
+                    .map_err(draw_err)?;
+            }
+        }
+    }
+    if fig.categories.is_empty() {
+        colour_bar(&right, fig.map, fig.range, &fig.colour_bar)?;
+    } else {
+        categories(&right, fig)?;
+    }
+    Ok((xr.start, yr.start, xr.end, yr.end))
+}
+
+/// The categorical legend (mined pairs): one swatch per category.
+fn categories<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    fig: &Heatmap,
+) -> Result<(), FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    let style = TextStyle::from((FONT, 14).into_font());
+    area.draw_text(&fig.colour_bar, &style, (8, 40))
+        .map_err(draw_err)?;
+    for (k, (name, c)) in fig.categories.iter().enumerate() {
+        let y = 70 + 24 * k as i32;
+        area.draw(&Rectangle::new([(8, y), (24, y + 16)], rgb(*c).filled()))
+            .map_err(draw_err)?;
+        area.draw_text(name, &style, (30, y + 1))
+            .map_err(draw_err)?;
+    }
+    Ok(())
+}
+
+/// A vertical colour bar with its value axis.
+fn colour_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    map: ColorMap,
+    (lo, hi): (f32, f32),
+    label: &str,
+) -> Result<(), FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    let (lo, hi) = (f64::from(lo), f64::from(hi.max(lo + f32::EPSILON)));
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(60)
+        .margin_bottom(52)
+        .margin_right(8)
+        .y_label_area_size(54)
+        .build_cartesian_2d(0.0..1.0, lo..hi)
+        .map_err(draw_err)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_desc(label)
+        .label_style((FONT, 12))
+        .axis_desc_style((FONT, 13))
+        .y_label_formatter(&|v| {
+            if v.abs() > 0.0 && v.abs() < 1e-2 {
+                format!("{v:.1e}")
+            } else {
+                format!("{v:.2}")
+            }
+        })
+        .draw()
+        .map_err(draw_err)?;
+    let steps = 64;
+    chart
+        .draw_series((0..steps).map(|k| {
+            let t0 = f64::from(k) / f64::from(steps);
+            let t1 = f64::from(k + 1) / f64::from(steps);
+            let [r, g, b, _] =
+                colormap::unpack(colormap::colour_of(map, ((t0 + t1) / 2.0) as f32, 0.0, 1.0));
+            Rectangle::new(
+                [(0.0, lo + t0 * (hi - lo)), (1.0, lo + t1 * (hi - lo))],
+                RGBColor(r, g, b).filled(),
+            )
+        }))
+        .map_err(draw_err)?;
+    Ok(())
+}

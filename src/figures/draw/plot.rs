@@ -1,0 +1,114 @@
+//! Curves and scattered points on two axes with a legend: the loss and metric curves, w
+//! against S, the t-SNE layout and the raw embeddings.
+
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+
+use super::style::{FONT, Title, draw_err, rgb};
+use crate::figures::figure::{FigureError, Plot, Series, Stroke};
+
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+pub(super) fn draw<DB: DrawingBackend>(
+    body: &DrawingArea<DB, Shift>,
+    plot: &Plot,
+    title: &Title<'_>,
+) -> Result<(), FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    let ((x0, x1), (y0, y1)) = axis_ranges(plot);
+    let mut chart = ChartBuilder::on(body)
+        .caption(title.text, (FONT, title.size))
+        .margin(14)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(draw_err)?;
+    chart
+        .configure_mesh()
+        .x_desc(plot.x_label.as_str())
+        .y_desc(plot.y_label.as_str())
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(draw_err)?;
+    for s in &plot.series {
+        series(&mut chart, s)?;
+    }
+    chart
+        .configure_series_labels()
+        .label_font((FONT, 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(draw_err)?;
+    Ok(())
+}
+
+/// The axes' ranges: the given ones, else the data's (finite values only) with 5 % padding;
+/// squared around their centre for an equal aspect.
+fn axis_ranges(plot: &Plot) -> ((f64, f64), (f64, f64)) {
+    let bounds = |f: fn(&(f64, f64)) -> f64| {
+        let (lo, hi) = plot
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(f))
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(v), b.max(v))
+            });
+        if lo.is_finite() {
+            let pad = ((hi - lo) * 0.05).max(1e-9);
+            (lo - pad, hi + pad)
+        } else {
+            (0.0, 1.0)
+        }
+    };
+    let (x0, x1) = plot.x_range.unwrap_or_else(|| bounds(|p| p.0));
+    let (y0, y1) = plot.y_range.unwrap_or_else(|| bounds(|p| p.1));
+    if plot.equal_aspect {
+        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        let half = ((x1 - x0).max(y1 - y0)) / 2.0;
+        ((cx - half, cx + half), (cy - half, cy + half))
+    } else {
+        ((x0, x1), (y0, y1))
+    }
+}
+
+/// One series in its stroke, with its legend entry when it has a name.
+fn series<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    s: &Series,
+) -> Result<(), FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    let colour = rgb(s.colour);
+    let style = ShapeStyle::from(&colour).stroke_width(2);
+    let pts = s.points.clone();
+    let anno = match s.stroke {
+        Stroke::Solid => chart.draw_series(LineSeries::new(pts, style)),
+        Stroke::Dashed => chart.draw_series(DashedLineSeries::new(pts, 8, 5, style)),
+        Stroke::Dotted => chart.draw_series(DashedLineSeries::new(pts, 2, 4, style)),
+        Stroke::Markers => {
+            chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 2, colour.filled())))
+        }
+    }
+    .map_err(draw_err)?;
+    if !s.name.is_empty() {
+        let markers = s.stroke == Stroke::Markers;
+        anno.label(s.name.clone()).legend(move |(x, y)| {
+            // A dot for scattered points, a line segment for curves.
+            let style = ShapeStyle::from(&colour).stroke_width(3);
+            let len = if markers { 0 } else { 18 };
+            EmptyElement::at((x, y))
+                + PathElement::new(vec![(0, 0), (len, 0)], style)
+                + Circle::new((9, 0), if markers { 3 } else { 0 }, colour.filled())
+        });
+    }
+    Ok(())
+}

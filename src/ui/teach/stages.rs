@@ -1,0 +1,339 @@
+//! The left half of the teaching panel: what each stage shows of the batch.
+
+use egui::{Color32, Rect, Sense, TextureOptions, Vec2, pos2, vec2};
+use egui_plot::{Arrows, Legend, Line, Plot, PlotPoints, Points};
+
+use super::state::{Stage, TeachState};
+use crate::data::Dataset;
+use crate::gpu::View;
+use crate::gpu::colormap::{self, ColorMap};
+use crate::losses::explain;
+use crate::training::BatchSnapshot;
+use crate::ui::heatmap;
+
+/// A heatmap stage: the batch in `view`; a clicked cell selects its pair in the inspector.
+fn heatmap_stage(
+    ui: &mut egui::Ui,
+    batch: &BatchSnapshot,
+    gpu: bool,
+    teach: &mut TeachState,
+    view: View,
+    side: f32,
+) {
+    teach.heatmap.view = view;
+    heatmap::show(ui, batch, gpu, &mut teach.heatmap, side);
+    let range = teach.heatmap.range(view, batch, gpu);
+    heatmap::legend(ui, view, range, side);
+    if let Some((i, j)) = teach.heatmap.clicked.take() {
+        teach.select(batch, i, j);
+    }
+}
+
+/// What the current stage shows of the batch.
+pub(super) fn stage_view(
+    ui: &mut egui::Ui,
+    data: &Dataset,
+    batch: &BatchSnapshot,
+    gpu: bool,
+    teach: &mut TeachState,
+    side: f32,
+) {
+    match teach.stage {
+        Stage::Sample => samples(ui, data, batch, teach, side),
+        Stage::Similarity => heatmap_stage(ui, batch, gpu, teach, View::Similarity, side),
+        Stage::Mining => {
+            heatmap_stage(ui, batch, gpu, teach, View::Mining, side * 0.85);
+            ui.small(format!(
+                "{} positive and {} negative pairs kept. Click a cell: the inspector says why.",
+                batch.positive_pairs, batch.negative_pairs
+            ));
+        }
+        Stage::Weighting => {
+            heatmap_stage(ui, batch, gpu, teach, View::Weights, side * 0.5);
+            weight_scatter(ui, batch, side);
+        }
+        Stage::Loss => {
+            ui.add_space(8.0);
+            ui.label(egui::RichText::new(explain::formula(&batch.spec)).monospace());
+            ui.small(NOTATION);
+            ui.add_space(8.0);
+            ui.label(format!(
+                "this batch: m = {}, {} positive and {} negative pairs kept{}",
+                batch.m(),
+                batch.positive_pairs,
+                batch.negative_pairs,
+                batch
+                    .pair_loss
+                    .as_ref()
+                    .map(|l| format!(
+                        ", Σ per-pair terms = {:.4}",
+                        l.iter().map(|&v| f64::from(v)).sum::<f64>()
+                    ))
+                    .unwrap_or_default()
+            ));
+            ui.label(egui::RichText::new(format!("L = {:.6}", batch.loss)).heading());
+            ui.small(format!("parameters: {}", batch.spec.label()));
+        }
+        Stage::Update => update_view(ui, batch, teach, side),
+    }
+}
+
+/// The notation of the formulas (the same in the figures and the README).
+const NOTATION: &str = "P_i / N_i: all positives / negatives of anchor i; P̂_i / N̂_i: the mined ones; m: the batch size.";
+
+/// At most this many images of one class are shown.
+const PER_ROW: usize = 24;
+
+/// The batch's images (or feature rows) grouped by class, at most 24 per class.
+fn samples(
+    ui: &mut egui::Ui,
+    data: &Dataset,
+    batch: &BatchSnapshot,
+    teach: &mut TeachState,
+    side: f32,
+) {
+    let Some((h, w)) = data.image_shape else {
+        ui.label("This data set has no images: the samples are feature vectors.");
+        let mut l = batch.labels.clone();
+        l.dedup();
+        ui.label(format!(
+            "{} classes × {} samples",
+            l.len(),
+            batch.m() / l.len().max(1)
+        ));
+        return;
+    };
+    let mut groups: Vec<(u32, Vec<usize>)> = Vec::new();
+    for (k, &y) in batch.labels.iter().enumerate() {
+        match groups.last_mut() {
+            Some((c, v)) if *c == y => v.push(k),
+            _ => groups.push((y, vec![k])),
+        }
+    }
+    let cols = groups
+        .iter()
+        .map(|g| g.1.len())
+        .max()
+        .unwrap_or(1)
+        .min(PER_ROW);
+    let (tw, th) = (w + 1, h + 1);
+    if teach
+        .samples_tex
+        .as_ref()
+        .is_none_or(|(id, _)| *id != batch.id)
+    {
+        let img = sample_sheet(data, batch, &groups, cols, (h, w));
+        let tex = ui
+            .ctx()
+            .load_texture("teach-samples", img, TextureOptions::NEAREST);
+        teach.samples_tex = Some((batch.id, tex));
+    }
+    let Some((_, tex)) = &teach.samples_tex else {
+        return;
+    };
+    let scale = (side / (cols * tw) as f32)
+        .min(side / (groups.len() * th) as f32)
+        .max(1.0);
+    ui.horizontal_top(|ui| {
+        ui.vertical(|ui| {
+            for (c, members) in &groups {
+                let (rect, _) =
+                    ui.allocate_exact_size(vec2(70.0, th as f32 * scale), Sense::hover());
+                let more = members.len().saturating_sub(PER_ROW);
+                ui.painter().text(
+                    rect.left_center(),
+                    egui::Align2::LEFT_CENTER,
+                    if more > 0 {
+                        format!("class {c} (+{more})")
+                    } else {
+                        format!("class {c}")
+                    },
+                    egui::FontId::proportional(12.0),
+                    crate::ui::plots::class_colour(*c, ui.visuals().dark_mode),
+                );
+            }
+        });
+        let size = vec2((cols * tw) as f32, (groups.len() * th) as f32) * scale;
+        ui.image((tex.id(), size));
+    });
+}
+
+/// One image of the batch's samples: a row per class, at most `cols` images a row, one grey
+/// pixel between images.
+fn sample_sheet(
+    data: &Dataset,
+    batch: &BatchSnapshot,
+    groups: &[(u32, Vec<usize>)],
+    cols: usize,
+    (h, w): (usize, usize),
+) -> egui::ColorImage {
+    let (tw, th) = (w + 1, h + 1);
+    let (iw, ih) = (cols * tw, groups.len() * th);
+    let mut img = egui::ColorImage::filled([iw, ih], Color32::from_gray(40));
+    for (r, (_, members)) in groups.iter().enumerate() {
+        for (c, &k) in members.iter().take(PER_ROW).enumerate() {
+            let grey = data.grey_pixels(batch.rows[k]);
+            for py in 0..h {
+                for px in 0..w {
+                    let v = grey.get(py * w + px).copied().unwrap_or(0);
+                    img[(c * tw + px, r * th + py)] = Color32::from_gray(v);
+                }
+            }
+        }
+    }
+    img
+}
+
+/// w against S for every kept pair, with the single-pair weight curves where the loss has them.
+fn weight_scatter(ui: &mut egui::Ui, batch: &BatchSnapshot, side: f32) {
+    // The same series as the exported figure (`figures::build::w_vs_s`).
+    let crate::figures::Figure::Plot(crate::figures::Plot { series, .. }) =
+        crate::figures::build::w_vs_s(batch)
+    else {
+        return;
+    };
+    let has_curve = series
+        .iter()
+        .any(|s| s.stroke == crate::figures::Stroke::Solid);
+    ui.strong("w against S for every kept pair");
+    Plot::new("teach-w-vs-s")
+        .height(side * 0.45)
+        .x_axis_label("S_ij")
+        .y_axis_label(explain::weight_label(&batch.spec))
+        .legend(Legend::default())
+        .show(ui, |plot| {
+            for s in series {
+                let (r, g, b) = s.colour;
+                let colour = Color32::from_rgb(r, g, b);
+                let pts: Vec<[f64; 2]> = s.points.iter().map(|&(x, y)| [x, y]).collect();
+                if s.stroke == crate::figures::Stroke::Markers {
+                    plot.points(
+                        Points::new(s.name, PlotPoints::from(pts))
+                            .color(colour)
+                            .radius(2.0),
+                    );
+                } else {
+                    plot.line(Line::new(s.name, PlotPoints::from(pts)).color(colour));
+                }
+            }
+        });
+    let caption = explain::curve_caption(&batch.spec, crate::figures::build::curve_scale(batch));
+    if let (true, Some(caption)) = (has_curve, caption) {
+        ui.small(caption);
+    } else {
+        ui.small("This loss has no single-pair weight curve: its pairs interact (triplets, log-sum-exp over pairs).");
+    }
+}
+
+/// The update stage: how S changed over the kept pairs, the `ΔS` heatmap, and for d ≤ 3 the
+/// points' moves.
+fn update_view(ui: &mut egui::Ui, batch: &BatchSnapshot, teach: &mut TeachState, side: f32) {
+    let m = batch.m();
+    let cache = teach.cache_for(batch);
+    let Some(delta) = cache.delta.clone() else {
+        ui.label("The batch is too large to record the after-update embeddings.");
+        return;
+    };
+    let kept = cache.kept.clone();
+    let hi = delta.iter().fold(0.0_f32, |a, d| a.max(d.abs())).max(1e-6);
+    let (mut pos_sum, mut pos_n, mut neg_sum, mut neg_n) = (0.0, 0, 0.0, 0);
+    for &(i, j) in &kept {
+        let d = f64::from(delta[i * m + j]);
+        if batch.labels[i] == batch.labels[j] {
+            pos_sum += d;
+            pos_n += 1;
+        } else {
+            neg_sum += d;
+            neg_n += 1;
+        }
+    }
+    ui.label(format!(
+        "ΔS = S after − S before (learning rate {}). Mean over kept positives {:+.4}, over kept negatives {:+.4}.",
+        batch.learning_rate,
+        if pos_n > 0 { pos_sum / f64::from(pos_n) } else { 0.0 },
+        if neg_n > 0 { neg_sum / f64::from(neg_n) } else { 0.0 },
+    ));
+    let d = batch.d;
+    let size = if d <= 3 { side * 0.55 } else { side * 0.9 };
+    delta_heatmap(ui, batch, teach, &delta, hi, size);
+    heatmap::legend(ui, View::Similarity, (-hi, hi), size);
+    if d <= 3
+        && let Some(after) = &batch.after_embeddings
+    {
+        update_arrows(ui, batch, after, side);
+    }
+}
+
+/// `ΔS` as an `m × m` heatmap on the diverging map over `[-hi, hi]`; a click selects the pair.
+fn delta_heatmap(
+    ui: &mut egui::Ui,
+    batch: &BatchSnapshot,
+    teach: &mut TeachState,
+    delta: &[f32],
+    hi: f32,
+    size: f32,
+) {
+    let m = batch.m();
+    if teach
+        .delta_tex
+        .as_ref()
+        .is_none_or(|(id, _)| *id != batch.id)
+    {
+        let rgba: Vec<u8> = colormap::colorize(delta, ColorMap::Diverging, -hi, hi)
+            .iter()
+            .flat_map(|c| c.to_le_bytes())
+            .collect();
+        let img = egui::ColorImage::from_rgba_unmultiplied([m, m], &rgba);
+        teach.delta_tex = Some((
+            batch.id,
+            ui.ctx()
+                .load_texture("teach-delta", img, TextureOptions::NEAREST),
+        ));
+    }
+    if let Some((_, tex)) = &teach.delta_tex {
+        let (rect, response) = ui.allocate_exact_size(Vec2::splat(size), Sense::click());
+        ui.painter().image(
+            tex.id(),
+            rect,
+            Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
+            Color32::WHITE,
+        );
+        if let Some(p) = response
+            .interact_pointer_pos()
+            .filter(|_| response.clicked())
+        {
+            let j = (((p.x - rect.min.x) / rect.width() * m as f32) as usize).min(m - 1);
+            let i = (((p.y - rect.min.y) / rect.height() * m as f32) as usize).min(m - 1);
+            teach.select(batch, i, j);
+        }
+    }
+}
+
+/// For d ≤ 3: each point's move from before to after the update, as arrows.
+fn update_arrows(ui: &mut egui::Ui, batch: &BatchSnapshot, after: &[f32], side: f32) {
+    let d = batch.d;
+    ui.strong(if d == 3 {
+        "points before -> after (first two of three coordinates, orthographic)"
+    } else {
+        "points on the unit circle, before -> after"
+    });
+    let origins: Vec<[f64; 2]> = batch
+        .embeddings
+        .chunks(d)
+        .map(|r| [f64::from(r[0]), f64::from(r[1])])
+        .collect();
+    let tips: Vec<[f64; 2]> = after
+        .chunks(d)
+        .map(|r| [f64::from(r[0]), f64::from(r[1])])
+        .collect();
+    Plot::new("teach-arrows")
+        .height(side * 0.4)
+        .data_aspect(1.0)
+        .show(ui, |plot| {
+            plot.arrows(Arrows::new(
+                "update",
+                PlotPoints::from(origins),
+                PlotPoints::from(tips),
+            ));
+        });
+}
