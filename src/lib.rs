@@ -24,6 +24,8 @@ pub mod gpu;
 #[cfg(feature = "app")]
 pub mod headless;
 pub mod io;
+#[cfg(feature = "app")]
+pub mod lessons;
 pub mod losses;
 #[cfg(feature = "app")]
 pub mod metrics;

@@ -29,6 +29,11 @@ enum Cmd {
     /// SVG) to --out. Flags override the --config file. Exit status: 0 success, 2 bad flags,
     /// files or values, 3 the run diverged (metrics.json up to the last good step).
     Train(Box<pairscope::headless::TrainArgs>),
+    /// The course: `--list [--json]` lists the lessons in order; `ID --check [--out DIR]` runs a
+    /// lesson headless (seeded, CPU backend), prints {"lesson", "claim", "held", "evidence"} as
+    /// JSON and, with --out, writes its figures; `ID` alone prints its texts. Exit status: 0 the
+    /// claim held, 1 it did not (or the run failed), 2 an unknown id or bad flags.
+    Lesson(pairscope::headless::LessonArgs),
     /// Print what to check when something looks wrong: the wgpu adapter, the burn backend
     /// training would use, and a self-test of the GPU batch pipeline against the CPU loss
     /// engine on a seeded batch (m = 1024) with both timings. Exit status: 0 parity holds,
@@ -42,14 +47,33 @@ enum Cmd {
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| bad_flags(&e));
     quiet_vulkan_device_select(cli.command.is_some());
     match cli.command {
         Some(Cmd::Loss { input }) => pairscope::cli::loss(&input),
         Some(Cmd::Doctor { json }) => pairscope::cli::doctor(json),
         Some(Cmd::Train(args)) => pairscope::headless::train(&args),
+        Some(Cmd::Lesson(args)) => pairscope::headless::lesson(&args),
         None => run_app(),
     }
+}
+
+/// clap's refusal of the command line (status 2). `pairscope lesson` promises one line on
+/// stderr for bad flags, so its refusal is clap's first line; the other commands print clap's
+/// whole message (with usage), and help and version go to stdout with status 0.
+fn bad_flags(e: &clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    let lesson = std::env::args().nth(1).is_some_and(|a| a == "lesson");
+    if !lesson || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("bad flags");
+    eprintln!(
+        "pairscope lesson: {}",
+        first.trim_start_matches("error: ").trim()
+    );
+    std::process::exit(2);
 }
 
 /// Mesa's implicit Vulkan layer `VK_LAYER_MESA_device_select` connects to Wayland and X11 on

@@ -165,12 +165,7 @@ fn catalogue_entries_export_through_one_request_type() {
     let batch = trainer.step().expect("a step");
     let mut run = RunData::new(config, data);
     run.step = batch.step;
-    run.history = vec![pairscope::training::StepStats {
-        step: batch.step,
-        loss: batch.loss,
-        positive_pairs: batch.positive_pairs,
-        negative_pairs: batch.negative_pairs,
-    }];
+    run.history = vec![batch.stats().into()];
     run.batch = Some(Arc::new(batch));
     let run = Arc::new(run);
     let dir = tempfile::tempdir().expect("temporary folder");

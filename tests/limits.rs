@@ -262,3 +262,32 @@ fn a_loss_case_over_range_is_refused_naming_the_field() {
         "{e}"
     );
 }
+
+#[test]
+fn a_checkpoint_whose_declared_shape_does_not_match_its_bytes_is_refused() {
+    use pairscope::training::{Backend, BackendChoice, Trainer};
+    let config = TrainConfig {
+        backend: BackendChoice::Cpu,
+        ..TrainConfig::default()
+    };
+    let data = std::sync::Arc::new(data::Dataset::digits());
+    let mut t = Trainer::new(config, data, &Backend::cpu("test")).expect("trainer");
+    let mut checkpoint = t.checkpoint().expect("checkpoint");
+    // The first layer's weight is declared [64, 128] in the burnpack metadata (CBOR: an array
+    // of two, then 64 and 128 as one-byte integers); declare [64, 255] for the same bytes.
+    let declared = [0x82, 0x18, 0x40, 0x18, 0x80];
+    let at = checkpoint
+        .model
+        .windows(declared.len())
+        .position(|w| w == declared)
+        .expect("the shape [64, 128] in the metadata");
+    checkpoint.model[at + 4] = 0xff;
+    let e = t
+        .load_checkpoint(&checkpoint)
+        .expect_err("shape")
+        .to_string();
+    assert!(
+        e.contains("cannot be read") && e.contains("need 65280"),
+        "{e}"
+    );
+}

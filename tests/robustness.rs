@@ -276,6 +276,7 @@ fn app() -> AppState {
     AppState::new(
         Settings {
             config: config(),
+            speed: None,
             ..Settings::default()
         },
         Arc::new(Dataset::digits()),

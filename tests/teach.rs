@@ -36,12 +36,24 @@ fn stepping_through_the_six_stages_of_a_batch() {
     h.step();
     assert_eq!(h.state_mut().teach().stage, Stage::Sample);
     h.get_by_label_contains("Stage 1 of 6: sample");
+    // The stage bar stays where it is whatever the stage shows (stage 4 adds an Export…
+    // button): the Stage button never jumps from under the pointer.
+    let bar = |h: &Harness<'static, PairscopeApp>| {
+        ["1 sample", "Stage", "Freeze batch"].map(|l| h.get_by_label(l).rect())
+    };
+    let first = bar(&h);
     for stage in &Stage::ALL[1..] {
         h.get_by_label("Stage").click();
         h.step();
         h.step();
         assert_eq!(h.state_mut().teach().stage, *stage);
         h.get_by_label_contains(&format!("Stage {} of 6: {}", stage.number(), stage.name()));
+        assert_eq!(
+            bar(&h),
+            first,
+            "the stage bar moved at stage {}",
+            stage.number()
+        );
     }
     // The last stage is the update: ΔS of the same samples after the step.
     h.get_by_label_contains("ΔS = S after − S before");
@@ -165,4 +177,47 @@ fn compare_mode_runs_two_sides_in_step() {
     assert_eq!(x.embeddings, y.embeddings);
     h.step();
     h.get_by_label_contains("kept by both:");
+}
+
+/// The loss stage typesets the formula (its text stays readable to screen readers) and names
+/// the anchors whose terms make up most of the loss: their shares are the engine's loss split
+/// by anchor, so they sum to the L the stage shows.
+#[test]
+fn the_loss_stage_names_the_anchors_that_contribute_most() {
+    let mut h = harness();
+    step_until(&mut h, "the worker to start", |a| {
+        a.state().status == RunStatus::Paused
+    });
+    h.get_by_label("Teach").click();
+    h.get_by_label("Step").click();
+    step_until(&mut h, "one batch", |a| a.state().view.step == 1);
+    h.get_by_label("5 loss").click();
+    h.step();
+    h.step();
+    let batch = h.state().state().view.batch.clone().expect("a batch");
+    let formula = losses::explain::formula(&batch.spec);
+    // The three-space parts of the formula are typeset one per line.
+    let first = formula.split("   ").next().expect("a formula");
+    h.get_by_label(first.trim());
+    let sim: Vec<f64> = batch.similarity.iter().map(|&s| f64::from(s)).collect();
+    let labels: Vec<i64> = batch.labels.iter().map(|&y| i64::from(y)).collect();
+    let out = losses::evaluate(&batch.spec, &sim, &labels).expect("valid batch");
+    let shares = losses::explain::anchor_contributions(&batch.spec, &sim, &labels, &out)
+        .expect("the default loss is a sum over anchors");
+    let total: f64 = shares.iter().sum();
+    assert!(
+        (total - batch.loss).abs() <= 1e-5 * batch.loss.abs().max(1e-3),
+        "shares sum to {total}, the batch's loss is {}",
+        batch.loss
+    );
+    // The first of the largest (the stage lists ties in anchor order).
+    let most = shares.iter().copied().fold(f64::MIN, f64::max);
+    let top = shares.iter().position(|&s| s == most).expect("anchors");
+    let contributing = shares.iter().filter(|&&s| s != 0.0).count();
+    h.get_by_label_contains(&format!(
+        "{contributing} of {} anchors contribute; the most: i = {top} (class {}): {most:.4} = {:.0} % of L",
+        shares.len(),
+        batch.labels[top],
+        100.0 * most / total
+    ));
 }

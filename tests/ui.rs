@@ -125,3 +125,80 @@ fn a_lost_adapter_is_reported_once_and_heatmaps_go_to_the_cpu() {
     h.get_by_label("Step").click();
     step_until(&mut h, "a batch", |a| a.state().view.step == 1);
 }
+
+/// Train runs at a pace a person can follow by default (25 batches a second), the top bar's
+/// "full speed" lifts it, and the pace is part of what the window remembers across launches.
+#[test]
+fn train_runs_at_a_watchable_pace_by_default() {
+    use pairscope::app::{AppCommand, DEFAULT_SPEED, Settings};
+    use pairscope::ui::PairscopeApp;
+    use std::time::Instant;
+
+    let settings = Settings {
+        config: common::cpu_config(1_000),
+        ..Settings::default()
+    };
+    assert_eq!(settings.speed, Some(DEFAULT_SPEED));
+    assert_eq!(DEFAULT_SPEED, 25.0);
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| PairscopeApp::with_settings(cc, settings));
+    step_until(&mut h, "the worker to start", |a| {
+        a.state().status == RunStatus::Paused
+    });
+    h.get_by_label("Train").click();
+    h.step();
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_millis(1_000));
+    h.step();
+    let paced = h.state().state().view.step;
+    // At most one batch per 40 ms slot (plus the one trained at once): a pace cannot be beaten
+    // by a fast machine, only fallen short of by a slow one.
+    let bound = (started.elapsed().as_secs_f64() * DEFAULT_SPEED).ceil() as u64 + 2;
+    assert!(paced <= bound, "{paced} steps in ~1 s at 25 steps/s");
+    assert!(paced >= 1, "Train trained nothing");
+
+    h.get_by_label("full speed").click();
+    h.step();
+    assert_eq!(h.state().state().settings.speed, None);
+    let before = h.state().state().view.step;
+    step_until(&mut h, "full speed", |a| {
+        a.state().view.step >= before + 200
+    });
+    // What the window saves on exit (eframe's storage) brings the pace back at the next launch.
+    assert_eq!(saved_and_read_back(&mut h).speed, None);
+    h.state_mut()
+        .state_mut()
+        .apply(AppCommand::SetSpeed(Some(3.0)));
+    assert_eq!(saved_and_read_back(&mut h).speed, Some(3.0));
+}
+
+/// An in-memory `eframe::Storage`.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+
+    fn flush(&mut self) {}
+}
+
+/// What the app saves on exit, read back as `PairscopeApp::new` reads it at launch.
+fn saved_and_read_back(
+    h: &mut egui_kittest::Harness<'static, pairscope::ui::PairscopeApp>,
+) -> pairscope::app::Settings {
+    use eframe::App as _;
+    let mut storage = MemoryStorage::default();
+    h.state_mut().save(&mut storage);
+    eframe::get_value(&storage, eframe::APP_KEY).expect("settings saved")
+}

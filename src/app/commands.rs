@@ -6,9 +6,20 @@ use super::lessons;
 use super::shared::{Notice, RunStatus};
 use super::state::AppState;
 use crate::training::Command;
+use crate::training::limits::LEARNING_RATE;
 
 impl AppState {
     pub fn apply(&mut self, command: AppCommand) {
+        if let AppCommand::SetSpeed(Some(bps)) = command
+            && !super::shared::SPEEDS.contains(&bps)
+        {
+            // The worker would ignore a NaN silently (as fast as possible), and 1e-300 batches/s
+            // is no pace: say so instead.
+            self.notices.push(Notice::error(format!(
+                "pace must be 1 to 1000 batches per second, or full speed (got {bps})"
+            )));
+            return;
+        }
         // In compare mode the transport controls drive both sides.
         let Some(command) = self.apply_to_compare(command) else {
             return;
@@ -29,7 +40,7 @@ impl AppState {
             AppCommand::Reset => self.restart_worker(None),
             AppCommand::Freeze(k) => self.send(Command::Freeze(k)),
             AppCommand::SetSpeed(s) => {
-                self.speed = s;
+                self.settings.speed = s;
                 self.send(Command::SetSpeed(s));
             }
             AppCommand::SetLoss(spec) => match spec.validate() {
@@ -40,13 +51,23 @@ impl AppState {
                 }
                 Err(e) => self.notices.push(Notice::error(e.to_string())),
             },
-            AppCommand::SetLearningRate(lr) => {
-                self.settings.config.learning_rate = lr;
-                self.active_config.learning_rate = lr;
-                self.send(Command::SetLearningRate(lr));
-            }
+            // Refused here, like an invalid loss: stored, it would show as the slider's value
+            // and make the next Reset fail.
+            AppCommand::SetLearningRate(lr) => match LEARNING_RATE.check(lr) {
+                Ok(()) => {
+                    self.settings.config.learning_rate = lr;
+                    self.active_config.learning_rate = lr;
+                    self.send(Command::SetLearningRate(lr));
+                }
+                Err(e) => self.notices.push(Notice::error(e.to_string())),
+            },
             AppCommand::SetConfig(config) => self.settings.config = config,
             AppCommand::SetTsneSettings(s) => {
+                if let Err(e) = s.validate() {
+                    self.notices
+                        .push(Notice::error(format!("t-SNE settings refused: {e}")));
+                    return;
+                }
                 if s.on_training != self.settings.tsne.on_training {
                     self.send(Command::SetTsneOnTraining(s.on_training));
                 }
@@ -56,7 +77,7 @@ impl AppState {
             AppCommand::StopCompare => self.stop_compare(),
             AppCommand::ApplyLesson(k) => self.apply_lesson(k),
             AppCommand::CancelTsne => self.cancel_tsne(),
-            AppCommand::Notice((text, is_error)) => self.notices.push(Notice { text, is_error }),
+            AppCommand::Notice((text, is_error)) => self.notices.push(Notice::new(text, is_error)),
             AppCommand::SaveSession(path) => self.save_session(path),
             AppCommand::OpenSession(path) => self.open_file(path, false),
             AppCommand::SaveModel(path) => self.save_model(path),
@@ -87,7 +108,7 @@ impl AppState {
             }
             AppCommand::Freeze(k) => compare.send(&Command::Freeze(k)),
             AppCommand::SetSpeed(s) => {
-                self.speed = s;
+                self.settings.speed = s;
                 compare.send(&Command::SetSpeed(s));
             }
             other => return Some(other),

@@ -97,6 +97,14 @@ impl AppState {
         };
         let label = format!("opening {}", path.display());
         self.jobs.spawn(kind, label, move |_| {
+            // A session or a checkpoint: refuse a file larger than any checkpoint unread.
+            let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+            if size > crate::training::limits::max_checkpoint_file_bytes() {
+                return Err(AppError::File {
+                    path: path.clone(),
+                    message: crate::training::CheckpointError::TooLarge(size).to_string(),
+                });
+            }
             let text = std::fs::read_to_string(&path).map_err(|source| AppError::Io {
                 path: path.clone(),
                 source,
@@ -198,7 +206,14 @@ impl AppState {
                 data,
             } => self.start_from_model(&path, *checkpoint, data),
             JobOutput::Written(text) => self.notices.push(Notice::info(text)),
-            JobOutput::Compare(run) => self.compare = Some(*run),
+            JobOutput::Compare(run) => {
+                let mut run = *run;
+                // Both sides train at the window's pace.
+                if self.settings.speed.is_some() {
+                    run.send(&crate::training::Command::SetSpeed(self.settings.speed));
+                }
+                self.compare = Some(run);
+            }
         }
     }
 

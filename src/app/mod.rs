@@ -24,5 +24,5 @@ pub use command::AppCommand;
 pub use error::AppError;
 pub use jobs::{JobInfo, JobKind};
 pub use run::RunView;
-pub use shared::{Notice, Notify, RunStatus, Settings, TSNE_HISTORY};
+pub use shared::{DEFAULT_SPEED, Notice, Notify, RunStatus, SPEEDS, Settings, TSNE_HISTORY};
 pub use state::AppState;

@@ -9,8 +9,11 @@ use super::eval_job::EvalJob;
 use super::shared::{Notify, RunStatus};
 use crate::embedding::TsneLayout;
 use crate::metrics::Retrieval;
+use crate::training::history::thin_evals;
 use crate::training::worker::HeldOutEmbedding;
-use crate::training::{BackendInfo, BatchSnapshot, EvalPoint, Event, StepStats};
+use crate::training::{
+    BackendInfo, BatchSnapshot, EvalPoint, Event, LossHistory, Monitor, Warning,
+};
 
 /// Everything the panels draw of one run.
 #[derive(Debug, Clone, Default)]
@@ -18,7 +21,9 @@ pub struct RunView {
     /// The backend training runs on (`None` until the worker has started).
     pub backend: Option<BackendInfo>,
     pub step: u64,
-    pub history: Vec<StepStats>,
+    /// The training loss, bounded: old steps are merged as the run grows.
+    pub history: LossHistory,
+    /// The held-out evaluations, at most [`crate::training::history::EVALS_CAP`].
     pub evals: Vec<EvalPoint>,
     pub raw_baseline: Option<Retrieval>,
     pub untrained: Option<EvalPoint>,
@@ -35,7 +40,19 @@ pub struct RunView {
     pub steps_per_second: f64,
     /// The step the run started at (0, or a loaded model's step).
     pub start_step: u64,
+    /// The run's pathology warnings, oldest first (at most [`WARNINGS_CAP`]): the worker's
+    /// (batches, divergence) and those of the evaluations (overfitting).
+    pub warnings: Vec<Warning>,
+    /// Warnings already handed out by [`RunView::take_new_warnings`].
+    pub(super) announced: usize,
+    /// The evaluation side of the run's [`Monitor`] (the worker watches the batches): it sees
+    /// every batch's loss and every finished evaluation.
+    pub(super) monitor: Monitor,
 }
+
+/// Warnings a view keeps (each kind warns once per episode, so a run rarely has more than a
+/// few; the cap bounds a run left for days).
+pub const WARNINGS_CAP: usize = 256;
 
 /// What the owner of a run must do after an event, beyond the view the reducer updated.
 #[derive(Debug)]
@@ -63,6 +80,8 @@ pub fn reduce(view: &mut RunView, status: &mut RunStatus, event: Event) -> Vec<R
         } => {
             view.backend = Some(backend);
             view.raw_baseline = Some(raw_baseline);
+            // The first "best" the overfitting check compares with (never warns by itself).
+            view.monitor.observe_eval(&untrained);
             view.evals.push(untrained);
             // A run loaded from a checkpoint starts trained: its first point is no baseline.
             view.step = untrained.step;
@@ -77,13 +96,18 @@ pub fn reduce(view: &mut RunView, status: &mut RunStatus, event: Event) -> Vec<R
         }
         Event::BatchTrained(stats) => {
             view.step = stats.step;
+            view.monitor.observe_loss(stats.loss);
             view.history.push(stats);
+            Vec::new()
+        }
+        Event::Warning(warning) => {
+            view.push_warning(warning);
             Vec::new()
         }
         Event::HeldOutEmbedded(held_out) => held_out_embedded(view, &held_out),
         Event::Paused { step } => {
             let mut reactions = Vec::new();
-            if step < view.step && view.history.last().is_some_and(|h| h.step > step) {
+            if step < view.step && view.history.last_step().is_some_and(|s| s > step) {
                 // The worker rolled a broken update back: its points are not the run's.
                 view.drop_after(step);
                 reactions.push(Reaction::RestartEvaluation);
@@ -135,10 +159,35 @@ fn held_out_embedded(view: &mut RunView, held_out: &Arc<HeldOutEmbedding>) -> Ve
 }
 
 impl RunView {
+    /// Records a held-out evaluation, thinning old ones so that the list stays bounded.
+    pub fn push_eval(&mut self, point: EvalPoint) {
+        if let Some(warning) = self.monitor.observe_eval(&point) {
+            self.push_warning(warning);
+        }
+        self.evals.push(point);
+        thin_evals(&mut self.evals);
+    }
+
+    fn push_warning(&mut self, warning: Warning) {
+        if self.warnings.len() == WARNINGS_CAP {
+            self.warnings.remove(0);
+            self.announced = self.announced.saturating_sub(1);
+        }
+        self.warnings.push(warning);
+    }
+
+    /// The warnings not handed out before (each warning once): the main run turns them into
+    /// notices.
+    pub fn take_new_warnings(&mut self) -> Vec<Warning> {
+        let new = self.warnings[self.announced..].to_vec();
+        self.announced = self.warnings.len();
+        new
+    }
+
     /// Forgets what the run did after `step` (it is trained again): curves and the shown
     /// batch.
     pub fn drop_after(&mut self, step: u64) {
-        self.history.retain(|h| h.step <= step);
+        self.history.drop_after(step);
         self.evals.retain(|e| e.step <= step);
         self.step = step;
         if self.batch.as_ref().is_some_and(|b| b.step > step) {
@@ -190,7 +239,7 @@ impl Evaluator {
         let mut first_failure = None;
         for result in self.job.as_ref().map(EvalJob::drain).unwrap_or_default() {
             match result {
-                Ok(point) => view.evals.push(point),
+                Ok(point) => view.push_eval(point),
                 Err(e) if !self.failed => {
                     self.failed = true;
                     first_failure = Some(e.to_string());
@@ -205,6 +254,7 @@ impl Evaluator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::training::StepStats;
 
     fn stats(step: u64) -> StepStats {
         StepStats {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::embedding::TsneSettings;
-use crate::training::TrainConfig;
+use crate::training::{TrainConfig, Warning, WarningKind};
 
 /// Where the run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,32 +32,66 @@ impl RunStatus {
 }
 
 /// What persists across launches.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     pub config: TrainConfig,
     pub tsne: TsneSettings,
+    /// The pace of Train in batches per second (`None`: as fast as the machine trains).
+    pub speed: Option<f64>,
 }
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            config: TrainConfig::default(),
+            tsne: TsneSettings::default(),
+            speed: Some(DEFAULT_SPEED),
+        }
+    }
+}
+
+/// Train's default pace: slow enough to watch each batch's heatmap change and the loss curve
+/// grow (at full speed the default run trains hundreds of batches a second and is over before
+/// the eye can follow).
+pub const DEFAULT_SPEED: f64 = 25.0;
+
+/// The paces the window offers, in batches per second (beyond them: full speed).
+pub const SPEEDS: std::ops::RangeInclusive<f64> = 1.0..=1000.0;
 
 /// A message for the user, shown once in the UI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub text: String,
     pub is_error: bool,
+    /// The pathology warning this notice reports (drawn as a warning, with a button that
+    /// opens the lesson of [`WarningKind::lesson`]).
+    pub warning: Option<WarningKind>,
 }
 
 impl Notice {
-    pub fn info(text: impl Into<String>) -> Self {
+    pub fn new(text: impl Into<String>, is_error: bool) -> Self {
         Self {
             text: text.into(),
-            is_error: false,
+            is_error,
+            warning: None,
         }
     }
 
+    pub fn info(text: impl Into<String>) -> Self {
+        Self::new(text, false)
+    }
+
     pub fn error(text: impl Into<String>) -> Self {
+        Self::new(text, true)
+    }
+
+    /// A run's pathology warning. Not an error: training goes on (a divergence has already
+    /// been reported as one by the failed step).
+    pub fn warning(warning: &Warning) -> Self {
         Self {
-            text: text.into(),
-            is_error: true,
+            warning: Some(warning.kind),
+            ..Self::info(warning.message.clone())
         }
     }
 }

@@ -28,8 +28,6 @@ pub struct AppState {
     pub compare: Option<CompareRun>,
     /// The lesson whose text is shown, if any.
     pub lesson: Option<usize>,
-    /// Batches per second while training (`None`: as fast as possible).
-    pub speed: Option<f64>,
     pub(super) data: Arc<Dataset>,
     /// Where `data` came from.
     pub(super) data_source: DataSource,
@@ -47,9 +45,27 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(settings: Settings, data: Arc<Dataset>, notify: Notify) -> Self {
+    pub fn new(mut settings: Settings, data: Arc<Dataset>, notify: Notify) -> Self {
         let tsne_notify = Arc::clone(&notify);
         let mut notices = Vec::new();
+        if let Err(e) = settings.tsne.validate() {
+            // Saved by another version, or edited by hand.
+            notices.push(Notice::error(format!(
+                "saved t-SNE settings ignored ({e}): the defaults are used"
+            )));
+            settings.tsne = crate::embedding::TsneSettings::default();
+        }
+        if settings
+            .speed
+            .is_some_and(|s| !super::shared::SPEEDS.contains(&s))
+        {
+            notices.push(Notice::error(format!(
+                "saved pace ignored ({:?} batches/s is not in 1..=1000): {} batches/s is used",
+                settings.speed,
+                super::shared::DEFAULT_SPEED
+            )));
+            settings.speed = Some(super::shared::DEFAULT_SPEED);
+        }
         let tsne = match TsneJob::spawn(Box::new(move || tsne_notify())) {
             Ok(job) => Some(job),
             Err(e) => {
@@ -65,7 +81,6 @@ impl AppState {
             notices,
             compare: None,
             lesson: None,
-            speed: None,
             data_source: DataSource::Digits,
             data,
             worker: None,
@@ -88,6 +103,12 @@ impl AppState {
     /// The background jobs still running (loading, saving, forking, exporting).
     pub fn jobs(&self) -> &[JobInfo] {
         self.jobs.running()
+    }
+
+    /// `None` without a training worker, else whether its thread still runs (tests check
+    /// that a run shown as training has one).
+    pub fn worker_alive(&self) -> Option<bool> {
+        self.worker.as_ref().map(WorkerHandle::is_alive)
     }
 
     /// Whether a Save model is waiting for the worker or the disk.
@@ -135,6 +156,9 @@ impl AppState {
                 "{failure} (later failures are not shown)"
             )));
         }
+        for warning in self.view.take_new_warnings() {
+            self.notices.push(Notice::warning(&warning));
+        }
         if let Some(worker) = &self.worker {
             self.view.batch = worker.latest_batch();
             if !worker.is_alive() && self.status != RunStatus::Stopped {
@@ -171,7 +195,7 @@ impl AppState {
                     }
                 }
                 Reaction::Notice { text, is_error } => {
-                    self.notices.push(Notice { text, is_error });
+                    self.notices.push(Notice::new(text, is_error));
                 }
             }
         }
@@ -297,8 +321,8 @@ impl AppState {
                 if self.settings.tsne.on_training {
                     self.send(Command::SetTsneOnTraining(true));
                 }
-                if self.speed.is_some() {
-                    self.send(Command::SetSpeed(self.speed));
+                if self.settings.speed.is_some() {
+                    self.send(Command::SetSpeed(self.settings.speed));
                 }
             }
             Err(e) => self.fail(format!("training thread could not start: {e}")),

@@ -65,6 +65,24 @@ impl DataSource {
         }
     }
 
+    /// Checks the source's own numbers against [`super::limits`] without reading anything (a
+    /// configuration is refused before its run starts; the files are checked when loaded).
+    pub fn validate(&self) -> Result<(), DataError> {
+        match self {
+            Self::Digits | Self::Csv { .. } => Ok(()),
+            Self::ImageFolder { path, size, .. } => {
+                match super::limits::IMAGE_SIDE.problem(*size) {
+                    None => Ok(()),
+                    Some(problem) => Err(DataError::File {
+                        source_name: path.display().to_string(),
+                        problem,
+                    }),
+                }
+            }
+            Self::Synthetic(spec) => spec.validate(),
+        }
+    }
+
     /// A CSV file or an image folder, by what `path` is.
     pub fn from_path(path: PathBuf, label_column: Option<String>, image_size: usize) -> Self {
         if path.is_dir() {

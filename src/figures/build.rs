@@ -9,7 +9,7 @@ use crate::gpu::colormap::{ColorMap, MiningCode};
 use crate::losses::explain;
 use crate::metrics::Retrieval;
 use crate::palette::{self, BLUE, BLUISH_GREEN as GREEN, ORANGE, Rgb, SKY_BLUE, VERMILION};
-use crate::training::{BatchSnapshot, EvalPoint, StepStats};
+use crate::training::{BatchSnapshot, EvalPoint, LossPoint};
 
 /// The similarity heatmap of a batch.
 pub fn similarity(batch: &BatchSnapshot) -> Figure {
@@ -194,13 +194,19 @@ pub fn pair_loss(batch: &BatchSnapshot) -> Option<Figure> {
 /// How a curve reads its value from an evaluation.
 type MetricOf = fn(&Retrieval) -> f64;
 
-/// The training loss against steps.
-pub fn loss_curve(history: &[StepStats]) -> Figure {
+/// The training loss against steps (a long window run's older steps are drawn as the means of
+/// the steps merged into each point, and the legend says so).
+pub fn loss_curve(history: &[LossPoint]) -> Figure {
+    let name = if history.iter().any(|p| p.steps > 1) {
+        "training loss (older steps averaged)"
+    } else {
+        "training loss"
+    };
     Figure::Plot(Plot {
         x_label: "step".into(),
         y_label: "loss".into(),
         series: vec![Series {
-            name: "training loss".into(),
+            name: name.into(),
             points: history.iter().map(|s| (s.step as f64, s.loss)).collect(),
             colour: BLUE,
             stroke: Stroke::Solid,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::data::Dataset;
 use crate::embedding::TsneLayout;
 use crate::metrics::Retrieval;
-use crate::training::{BatchSnapshot, EvalPoint, StepStats, TrainConfig};
+use crate::training::{BatchSnapshot, EvalPoint, LossPoint, TrainConfig};
 
 /// The run's data, as far as figures need it.
 #[derive(Debug, Clone)]
@@ -20,7 +20,8 @@ pub struct RunData {
     pub step: u64,
     /// The data set (class names; the images of the sample stage).
     pub data: Arc<Dataset>,
-    pub history: Vec<StepStats>,
+    /// The training loss: one point per step, or merged steps for a long run in the window.
+    pub history: Vec<LossPoint>,
     pub evals: Vec<EvalPoint>,
     /// The untrained network's held-out metrics (the metrics curve's dashed baseline), when
     /// the run started untrained.
@@ -70,7 +71,7 @@ pub enum EmbeddingData {
 #[derive(Debug, Clone)]
 pub struct CompareCurve {
     pub label: String,
-    pub history: Vec<StepStats>,
+    pub history: Vec<LossPoint>,
 }
 
 /// Unit embeddings of dimension 2 or 3 with their data-set rows and labels.

@@ -75,10 +75,28 @@ fn loss_csv(run: &RunData) -> Result<Vec<u8>, FigureError> {
                 h.loss.to_string(),
                 h.positive_pairs.to_string(),
                 h.negative_pairs.to_string(),
+                h.first_step.to_string(),
+                h.steps.to_string(),
+                h.loss_min.to_string(),
+                h.loss_max.to_string(),
             ]
         })
         .collect();
-    csv_bytes(&["step", "loss", "positive_pairs", "negative_pairs"], &rows)
+    // A long window run merges its older steps: a row is then the mean of the steps
+    // `first_step..=step`, with their extremes (see `training::history`).
+    csv_bytes(
+        &[
+            "step",
+            "loss",
+            "positive_pairs",
+            "negative_pairs",
+            "first_step",
+            "steps",
+            "loss_min",
+            "loss_max",
+        ],
+        &rows,
+    )
 }
 
 fn metrics_csv(run: &RunData) -> Result<Vec<u8>, FigureError> {

@@ -14,9 +14,13 @@
 //! 4. `figure_data`: the held-out embeddings (raw, or a t-SNE layout) and the last batch;
 //! 5. `write_figures`: batch.json and the figures, through `figures::export` like the window's
 //!    Export….
+//!
+//! `pairscope lesson` (`lesson.rs`) lists the course and checks a lesson's claim by running it
+//! (`crate::lessons`).
 
 mod args;
 mod failure;
+mod lesson;
 mod progress;
 
 use std::path::Path;
@@ -30,6 +34,7 @@ pub use self::args::{BackendArg, ModelArg, SplitArg, TrainArgs, resolve_config};
 use self::args::{read_checkpoint, resolve_config_on};
 pub use self::failure::Failure;
 use self::failure::bad;
+pub use self::lesson::{LessonArgs, lesson};
 use self::progress::Progress;
 use crate::data::Dataset;
 use crate::embedding::{TsneRequest, TsneSettings, run_tsne};
@@ -40,7 +45,8 @@ use crate::figures::{
 use crate::metrics::Retrieval;
 use crate::training::config::config_toml;
 use crate::training::{
-    Backend, BatchSnapshot, EvalPoint, StepStats, TrainConfig, TrainError, Trainer,
+    Backend, BatchSnapshot, EvalPoint, LossPoint, Monitor, StepStats, TrainConfig, TrainError,
+    Trainer, Warning,
 };
 
 /// `metrics.json`.
@@ -55,6 +61,8 @@ pub struct MetricsFile {
     /// Set when the run stopped early (divergence).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// Pathology warnings (`training::warnings`), each kind once per episode, in step order.
+    pub warnings: Vec<Warning>,
 }
 
 /// One evaluation row of `metrics.json`.
@@ -118,6 +126,9 @@ fn run(args: &TrainArgs) -> Result<(), Failure> {
 pub fn run_observed(args: &TrainArgs, after_step: &mut dyn FnMut(u64)) -> Result<(), Failure> {
     let mut run = prepare(args)?;
     let trained = train_steps(&mut run, args.steps, after_step)?;
+    for w in &trained.warnings {
+        eprintln!("pairscope train: warning: {}", w.message);
+    }
     let metrics = write_record(args, &run, &trained)?;
     if let Some(reason) = &trained.stopped {
         return Err(Failure {
@@ -194,6 +205,8 @@ struct Trained {
     train_seconds: f64,
     /// Why the run stopped early (a divergence).
     stopped: Option<String>,
+    monitor: Monitor,
+    warnings: Vec<Warning>,
 }
 
 /// Phase 2: `steps` training steps, evaluating every `eval_every` steps and at the last one;
@@ -209,7 +222,12 @@ fn train_steps(
         last: None,
         train_seconds: 0.0,
         stopped: None,
+        monitor: Monitor::new(),
+        warnings: Vec::new(),
     };
+    // The first evaluation is the first "best" the overfitting check compares with.
+    let first = trained.monitor.observe_eval(&run.untrained);
+    trained.warnings.extend(first);
     let last_step = run.first_step + steps;
     let mut progress = Progress::new(steps);
     for _ in 0..steps {
@@ -243,9 +261,12 @@ impl Trained {
                     positive_pairs: batch.positive_pairs,
                     negative_pairs: batch.negative_pairs,
                 });
+                let warnings = self.monitor.observe_batch(&batch);
+                self.warnings.extend(warnings);
                 Ok(Some(batch))
             }
             Err(e @ TrainError::Diverged { .. }) => {
+                self.warnings.extend(self.monitor.observe_divergence(&e));
                 self.stopped = Some(e.to_string());
                 Ok(None)
             }
@@ -257,6 +278,7 @@ impl Trained {
     fn evaluate(&mut self, trainer: &mut Trainer) -> Result<bool, Failure> {
         match trainer.evaluate() {
             Ok(e) => {
+                self.warnings.extend(self.monitor.observe_eval(&e));
                 self.evals.push(e);
                 Ok(true)
             }
@@ -266,6 +288,7 @@ impl Trained {
                 if let Some(kept) = trainer.roll_back() {
                     self.history.retain(|h| h.step <= kept);
                 }
+                self.warnings.extend(self.monitor.observe_divergence(&e));
                 self.stopped = Some(e.to_string());
                 Ok(false)
             }
@@ -292,6 +315,7 @@ fn write_record(
         train: trained.history.clone(),
         eval: trained.evals.iter().map(EvalRow::from).collect(),
         stopped: trained.stopped.clone(),
+        warnings: trained.warnings.clone(),
     };
     let json = serde_json::to_vec_pretty(&metrics).map_err(|e| bad(e.to_string()))?;
     write(&args.out.join("metrics.json"), &json)?;
@@ -317,7 +341,8 @@ fn figure_data(run: &Prepared, trained: Trained) -> Result<RunData, Failure> {
     data.raw_baseline = Some(run.raw);
     data.embedding = Some(held_out_embedding(trainer)?);
     data.batch = trained.last.map(Arc::new);
-    data.history = trained.history;
+    // Every step as its own point: a headless run is finite and its CSV has every step.
+    data.history = trained.history.into_iter().map(LossPoint::from).collect();
     data.evals = trained.evals;
     Ok(data)
 }

@@ -123,9 +123,8 @@ impl TrainConfig {
         LEARNING_RATE.check(self.learning_rate)?;
         EVAL_EVERY.check(self.eval_every)?;
         TSNE_EVERY.check(self.tsne_every)?;
-        TSNE_PERPLEXITY.check(self.tsne.perplexity)?;
-        TSNE_ITERATIONS.check(self.tsne.iterations)?;
-        TSNE_MAX_POINTS.check(self.tsne.max_points)?;
+        self.tsne.validate()?;
+        self.data.validate()?;
         Ok(self.loss.validate()?)
     }
 }
@@ -142,6 +141,16 @@ pub struct TsneSettings {
     /// Lay out the training rows instead of the held-out rows.
     #[serde(default)]
     pub on_training: bool,
+}
+
+impl TsneSettings {
+    /// Every field within its documented range ([`super::limits`]).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        use super::limits::{TSNE_ITERATIONS, TSNE_MAX_POINTS, TSNE_PERPLEXITY};
+        TSNE_PERPLEXITY.check(self.perplexity)?;
+        TSNE_ITERATIONS.check(self.iterations)?;
+        TSNE_MAX_POINTS.check(self.max_points)
+    }
 }
 
 impl Default for TsneSettings {
@@ -275,6 +284,10 @@ mod tests {
             let e = parse_config(text).expect_err(text).to_string();
             assert_eq!(e, message, "{text}");
         }
+        let e = parse_config("[data]\nkind = \"synthetic\"\nclasses = 5000\n")
+            .expect_err("classes")
+            .to_string();
+        assert!(e.ends_with("classes must be in 2..=1000 (got 5000)"), "{e}");
         let rows = documented();
         assert!(
             rows.iter()

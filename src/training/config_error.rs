@@ -19,6 +19,9 @@ pub enum ConfigError {
     DataMismatch(&'static str),
     #[error(transparent)]
     Loss(#[from] LossError),
+    /// A data source's number outside its range (`data::limits`), e.g. a generator's classes.
+    #[error(transparent)]
+    Data(#[from] crate::data::DataError),
     /// The TOML text is not a configuration (a syntax error, an unknown key, a wrong type).
     #[error("{}{message}", .line.map(|l| format!("line {l}: ")).unwrap_or_default())]
     Parse {

@@ -10,11 +10,15 @@ pub mod backend;
 pub mod checkpoint;
 pub mod config;
 mod config_error;
+#[cfg(feature = "app")]
+pub mod history;
 pub mod limits;
 #[cfg(feature = "app")]
 pub mod model;
 #[cfg(feature = "app")]
 pub mod trainer;
+#[cfg(feature = "app")]
+pub mod warnings;
 #[cfg(feature = "app")]
 pub mod worker;
 
@@ -24,6 +28,10 @@ pub use checkpoint::{Checkpoint, CheckpointError};
 pub use config::{BackendChoice, ModelKind, TrainConfig};
 pub use config_error::ConfigError;
 #[cfg(feature = "app")]
+pub use history::{LossHistory, LossPoint};
+#[cfg(feature = "app")]
 pub use trainer::{BatchSnapshot, EvalPoint, StepStats, TrainError, Trainer};
+#[cfg(feature = "app")]
+pub use warnings::{Monitor, Warning, WarningKind};
 #[cfg(feature = "app")]
 pub use worker::{Command, Event, SendError, WorkerHandle};

@@ -9,6 +9,7 @@ use super::heatmap::{self, HeatmapState};
 use crate::app::compare::{CompareRun, mined_diff};
 use crate::gpu::View;
 use crate::training::BatchSnapshot;
+use crate::training::history::{bin_points, thin_evals_to};
 
 /// What the compare panel remembers.
 pub struct CompareState {
@@ -73,6 +74,8 @@ pub fn panel(ui: &mut egui::Ui, run: &CompareRun, gpu: bool, state: &mut Compare
 /// Both loss curves on one plot and both held-out Recall@1 curves on another.
 fn curves(ui: &mut egui::Ui, run: &CompareRun) {
     let plot_h = (ui.available_height() * 0.3).max(100.0);
+    // Each plot is half as wide as the panel: a point per pixel column at most.
+    let columns = super::plots::plot_columns(ui) / 2;
     ui.columns(2, |cols| {
         cols[0].strong("Training loss, both sides");
         Plot::new("compare-loss")
@@ -81,9 +84,7 @@ fn curves(ui: &mut egui::Ui, run: &CompareRun) {
             .legend(Legend::default())
             .show(&mut cols[0], |plot| {
                 for (side, colour) in run.sides.iter().zip(SIDE_COLOURS) {
-                    let pts: PlotPoints = side
-                        .view
-                        .history
+                    let pts: PlotPoints = bin_points(side.view.history.points(), columns)
                         .iter()
                         .map(|s| [s.step as f64, s.loss])
                         .collect();
@@ -102,9 +103,7 @@ fn curves(ui: &mut egui::Ui, run: &CompareRun) {
             .legend(Legend::default())
             .show(&mut cols[1], |plot| {
                 for (side, colour) in run.sides.iter().zip(SIDE_COLOURS) {
-                    let pts: PlotPoints = side
-                        .view
-                        .evals
+                    let pts: PlotPoints = thin_evals_to(&side.view.evals, columns)
                         .iter()
                         .map(|e| [e.step as f64, e.metrics.recall_at_1])
                         .collect();

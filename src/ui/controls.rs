@@ -4,7 +4,7 @@
 //! The data settings live in `controls/data.rs`, the loss editor in `controls/loss.rs`, the
 //! shared labelled drag value in `controls/widgets.rs`; none of them names this file.
 
-use crate::app::{AppCommand, AppState, RunStatus};
+use crate::app::{AppCommand, AppState, DEFAULT_SPEED, RunStatus, SPEEDS};
 use crate::data::SplitKind;
 use crate::losses::{Loss, LossSpec};
 use crate::training::{BackendChoice, limits};
@@ -61,6 +61,8 @@ pub fn top_bar(
         }
         ui.toggle_value(teach, "Teach")
             .on_hover_text("step through one batch stage by stage, inspect any pair");
+        ui.separator();
+        pace(ui, state, commands);
         if state.reset_pending() {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
@@ -76,10 +78,34 @@ pub fn top_bar(
         ui.label(format!("seed {}", state.active_config.seed));
         ui.separator();
         if let Some(backend) = &state.view.backend {
-            ui.label(format!("training on {backend}"));
-            ui.small(format!("({})", backend.reason));
+            // The reason is long (the adapter's name and why it was or was not used): it would
+            // push the bar past a 1280-pixel window.
+            ui.label(format!("training on {backend}"))
+                .on_hover_text(&backend.reason);
         }
     });
+}
+
+/// Train's pace: a number of batches per second, or full speed; remembered across launches.
+fn pace(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppCommand>) {
+    let mut full = state.settings.speed.is_none();
+    let mut bps = state.settings.speed.unwrap_or(DEFAULT_SPEED);
+    let slider = ui
+        .add_enabled(
+            !full,
+            egui::Slider::new(&mut bps, SPEEDS)
+                .logarithmic(true)
+                .max_decimals(1)
+                .suffix(" steps/s"),
+        )
+        .on_hover_text("how many batches Train trains per second (Step is not paced)");
+    let toggled = ui
+        .checkbox(&mut full, "full speed")
+        .on_hover_text("train as fast as this machine can")
+        .changed();
+    if toggled || slider.changed() {
+        commands.push(AppCommand::SetSpeed((!full).then_some(bps)));
+    }
 }
 
 /// Settings; those that need a new model say so and apply on Reset.
@@ -202,8 +228,10 @@ fn compare_and_lessons(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<A
     ui.separator();
     ui.strong("Lessons");
     for (k, lesson) in crate::app::lessons::lessons().iter().enumerate() {
+        let label = format!("{}. {}", k + 1, lesson.title);
         if ui
-            .selectable_label(state.lesson == Some(k), lesson.title)
+            .selectable_label(state.lesson == Some(k), label)
+            .on_hover_text(lesson.goal)
             .clicked()
         {
             commands.push(AppCommand::ApplyLesson(k));

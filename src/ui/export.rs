@@ -68,7 +68,7 @@ fn run_data(state: &AppState, batch: Option<&Arc<BatchSnapshot>>) -> RunData {
     config.tsne = state.settings.tsne;
     let mut run = RunData::new(config, Arc::clone(state.data()));
     run.step = view.step;
-    run.history = view.history.clone();
+    run.history = view.history.points().to_vec();
     run.evals = view.evals.clone();
     run.untrained = view.untrained.map(|u| u.metrics);
     run.raw_baseline = view.raw_baseline;
@@ -94,7 +94,7 @@ fn run_data(state: &AppState, batch: Option<&Arc<BatchSnapshot>>) -> RunData {
             .iter()
             .map(|side| CompareCurve {
                 label: side.label.clone(),
-                history: side.view.history.clone(),
+                history: side.view.history.points().to_vec(),
             })
             .collect();
     }

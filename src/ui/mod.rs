@@ -8,6 +8,7 @@ mod export;
 mod frames;
 pub mod gpu_heatmap;
 pub mod heatmap;
+mod math;
 mod notices;
 mod params;
 pub mod plots;
@@ -94,10 +95,7 @@ impl PairscopeApp {
         };
         let mut state = AppState::new(settings, Arc::new(Dataset::digits()), notify);
         if let Some(text) = gpu_notice {
-            state.notices.push(crate::app::Notice {
-                text,
-                is_error: false,
-            });
+            state.notices.push(crate::app::Notice::info(text));
         }
         Self {
             state,
@@ -141,12 +139,9 @@ impl PairscopeApp {
     fn check_device_lost(&mut self) {
         if let Some(why) = self.device_lost.lock().take() {
             self.gpu_heatmaps = false;
-            self.state.notices.push(crate::app::Notice {
-                text: format!(
-                    "The GPU adapter was lost ({why}): heatmaps are colour-mapped on the CPU from now on."
-                ),
-                is_error: true,
-            });
+            self.state.notices.push(crate::app::Notice::error(format!(
+                "The GPU adapter was lost ({why}): heatmaps are colour-mapped on the CPU from now on."
+            )));
         }
     }
 
@@ -262,23 +257,26 @@ impl PairscopeApp {
     /// The teaching panel, with the w-against-S export at the weighting stage.
     fn teach_panel(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
         let batch = self.state.view.batch.clone();
-        if self.teach.stage == teach::Stage::Weighting {
-            export::menu(
-                ui,
-                export::Target::WvsS,
-                &self.state,
-                batch.as_ref(),
-                &self.export,
-                commands,
-            );
-        }
+        let (state, ex) = (&self.state, &self.export);
         teach::panel(
             ui,
-            &self.state,
+            state,
             batch.as_ref(),
             self.gpu_heatmaps,
             &mut self.teach,
             commands,
+            |ui, stage, commands| {
+                if stage == teach::Stage::Weighting {
+                    export::menu(
+                        ui,
+                        export::Target::WvsS,
+                        state,
+                        batch.as_ref(),
+                        ex,
+                        commands,
+                    );
+                }
+            },
         );
     }
 
@@ -362,6 +360,32 @@ fn heatmap_notes(
         .show(ui, |ui| frames.show(ui));
 }
 
+/// The lesson's texts: goal, what to do, what to look for, the question and the claim that
+/// `pairscope lesson ID --check` verifies. Returns whether "Close lesson" was clicked.
+fn lesson_panel(ui: &mut egui::Ui, k: usize, lesson: &crate::app::lessons::Lesson) -> bool {
+    let total = crate::app::lessons::lessons().len();
+    ui.label(format!("Lesson {} of {total}", k + 1));
+    ui.heading(lesson.title);
+    let close = ui.button("Close lesson").clicked();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        for (head, text) in [
+            ("Goal", lesson.goal),
+            ("What to do", lesson.todo),
+            ("What to look for", lesson.look_for),
+            ("Question", lesson.question),
+        ] {
+            ui.add_space(6.0);
+            ui.strong(head);
+            ui.label(text);
+        }
+        ui.add_space(6.0);
+        ui.strong("pairscope checks");
+        ui.label(egui::RichText::new(lesson.claim).italics());
+        ui.small(format!("pairscope lesson {} --check", lesson.id));
+    });
+    close
+}
+
 impl eframe::App for PairscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let started = Instant::now();
@@ -371,7 +395,7 @@ impl eframe::App for PairscopeApp {
         egui::Panel::top("run-controls").show(ui, |ui| {
             controls::top_bar(ui, &self.state, &mut self.teach.enabled, &mut commands);
         });
-        notices::strip(ui, &mut self.state);
+        notices::strip(ui, &mut self.state, &mut commands);
         egui::Panel::left("settings")
             .resizable(true)
             .default_size(300.0)
@@ -384,9 +408,7 @@ impl eframe::App for PairscopeApp {
                 egui::Panel::right("lesson")
                     .default_size(280.0)
                     .show(ui, |ui| {
-                        ui.heading(lesson.title);
-                        ui.label(lesson.text);
-                        close = ui.button("Close lesson").clicked();
+                        close = lesson_panel(ui, k, lesson);
                     });
             }
             if close {

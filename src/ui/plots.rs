@@ -6,6 +6,8 @@ use egui_plot::{Corner, HLine, HoverPosition, Legend, Line, LineStyle, Plot, Plo
 use crate::app::RunView;
 use crate::metrics::Retrieval;
 use crate::palette;
+use crate::training::LossPoint;
+use crate::training::history::{bin_points, thin_evals_to};
 
 /// `crate::palette`'s colour as egui's.
 pub fn colour(rgb: palette::Rgb) -> Color32 {
@@ -44,14 +46,70 @@ fn step_formatter(y_name: &'static str) -> impl Fn(&HoverPosition<'_>) -> Option
     }
 }
 
-/// Training loss per step, with a moving average.
+/// Training loss per step, with a moving average; a run with more points than the plot has
+/// pixels is drawn binned (the grey lines are each bin's lowest and highest loss, the blue one
+/// its mean), so a frame draws a few hundred points however long the run.
 pub fn loss_curve(ui: &mut egui::Ui, view: &RunView, height: f32, link: egui::Id) {
-    let raw: Vec<[f64; 2]> = view
-        .history
-        .iter()
-        .map(|s| [s.step as f64, s.loss])
-        .collect();
-    let window = 25;
+    let columns = plot_columns(ui);
+    let points = view.history.points();
+    let grey = Color32::from_rgb(150, 150, 150);
+    let blue = colour(palette::BLUE);
+    let plot = Plot::new("loss-curve")
+        .height(height)
+        .legend(Legend::default().position(Corner::RightTop))
+        .x_axis_label("step")
+        .y_axis_label("loss")
+        .link_axis(link, [true, false])
+        .label_formatter(step_formatter("loss"));
+    if points.len() <= columns && points.iter().all(|p| p.steps == 1) {
+        let raw: Vec<[f64; 2]> = points.iter().map(|p| [p.step as f64, p.loss]).collect();
+        let smooth = moving_average(&raw, 25);
+        plot.show(ui, |plot| {
+            plot.line(
+                Line::new("loss", PlotPoints::from(raw))
+                    .color(grey)
+                    .width(1.0),
+            );
+            plot.line(
+                Line::new("moving average (25)", PlotPoints::from(smooth))
+                    .color(blue)
+                    .width(2.0),
+            );
+        });
+        return;
+    }
+    let binned = bin_points(points, columns);
+    let series = |f: fn(&LossPoint) -> f64| -> PlotPoints {
+        binned.iter().map(|p| [p.step as f64, f(p)]).collect()
+    };
+    plot.show(ui, |plot| {
+        // One legend entry for both extremes: egui_plot merges items of the same name.
+        let range = "loss (lowest and highest per pixel)";
+        plot.line(
+            Line::new(range, series(|p| p.loss_min))
+                .color(grey)
+                .width(1.0),
+        );
+        plot.line(
+            Line::new(range, series(|p| p.loss_max))
+                .color(grey)
+                .width(1.0),
+        );
+        plot.line(
+            Line::new("mean loss per pixel", series(|p| p.loss))
+                .color(blue)
+                .width(2.0),
+        );
+    });
+}
+
+/// How many points a plot as wide as `ui` can show apart: one per pixel column.
+pub fn plot_columns(ui: &egui::Ui) -> usize {
+    (ui.available_width() as usize).clamp(64, 4096)
+}
+
+/// The mean of each point's `window` newest values.
+fn moving_average(raw: &[[f64; 2]], window: usize) -> Vec<[f64; 2]> {
     let mut smooth = Vec::with_capacity(raw.len());
     let mut acc = 0.0;
     for (k, p) in raw.iter().enumerate() {
@@ -61,30 +119,14 @@ pub fn loss_curve(ui: &mut egui::Ui, view: &RunView, height: f32, link: egui::Id
         }
         smooth.push([p[0], acc / (k + 1).min(window) as f64]);
     }
-    Plot::new("loss-curve")
-        .height(height)
-        .legend(Legend::default().position(Corner::RightTop))
-        .x_axis_label("step")
-        .y_axis_label("loss")
-        .link_axis(link, [true, false])
-        .label_formatter(step_formatter("loss"))
-        .show(ui, |plot| {
-            plot.line(
-                Line::new("loss", PlotPoints::from(raw))
-                    .color(Color32::from_rgb(150, 150, 150))
-                    .width(1.0),
-            );
-            plot.line(
-                Line::new("moving average (25)", PlotPoints::from(smooth))
-                    .color(colour(palette::BLUE))
-                    .width(2.0),
-            );
-        });
+    smooth
 }
 
 pub fn metrics_curve(ui: &mut egui::Ui, view: &RunView, height: f32, link: egui::Id) {
+    // At most one evaluation per pixel column is drawn (a long run has thousands).
+    let evals = thin_evals_to(&view.evals, plot_columns(ui) / 2);
     let series = |f: fn(&Retrieval) -> f64| -> Vec<[f64; 2]> {
-        view.evals
+        evals
             .iter()
             .map(|e| [e.step as f64, f(&e.metrics)])
             .collect()

@@ -62,6 +62,8 @@ pub fn harness() -> Harness<'static, PairscopeApp> {
 pub fn harness_sized(width: f32, height: f32) -> Harness<'static, PairscopeApp> {
     let settings = Settings {
         config: cpu_config(1_000),
+        // Full speed: the tests wait for steps, not for a pace a person can follow.
+        speed: None,
         ..Settings::default()
     };
     Harness::builder()

@@ -18,4 +18,4 @@ pub use curve::{CurveScale, curve_caption, single_pair_weight, weight_label};
 pub use facts::{Check, Explanation, PairFacts, Rel};
 pub use formula::{formula, set_symbols};
 pub use pair::{explain_pair, explain_pair_checked};
-pub use value::formula_value;
+pub use value::{anchor_contributions, formula_value};

@@ -73,7 +73,7 @@ pub(super) fn distance_weighted_rule(f: &PairFacts, p: &DistanceWeightedParams) 
             .unwrap_or((f.j, 0.0, f64::NEG_INFINITY));
     let prob = (lw - mx).exp() / total;
     let text = format!(
-        "{}: D = √(2 − 2S) = {d:.3} (clamped at ≥ {}); the negative is drawn (seeded) with probability ∝ 1/q(D), 0 for D ≥ {}: here {prob:.3}",
+        "{}: D = √(2 − 2S) = {d:.3} (clamped at ≥ {}); the negative is drawn (seeded) with probability proportional to 1/q(D), 0 for D ≥ {}: here {prob:.3}",
         f.verdict(),
         p.cutoff,
         p.nonzero_loss_cutoff

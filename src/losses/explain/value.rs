@@ -83,15 +83,6 @@ fn log1p_sum_exp(z: impl IntoIterator<Item = f64>) -> f64 {
     log_sum_exp(std::iter::once(0.0).chain(z))
 }
 
-/// Mean of the non-zero terms (0 when there is none).
-fn mean_non_zero(terms: impl IntoIterator<Item = f64>) -> f64 {
-    let (sum, n) = terms
-        .into_iter()
-        .filter(|&t| t != 0.0)
-        .fold((0.0, 0usize), |(s, n), t| (s + t, n + 1));
-    if n == 0 { 0.0 } else { sum / n as f64 }
-}
-
 fn mean(terms: &[f64]) -> f64 {
     if terms.is_empty() {
         0.0
@@ -100,86 +91,134 @@ fn mean(terms: &[f64]) -> f64 {
     }
 }
 
-/// The formula of `spec`, evaluated on the batch `(sim, labels)` whose engine output is `out`.
+/// The formula of `spec`, evaluated on the batch `(sim, labels)` whose engine output is `out`:
+/// the sum of [`anchor_contributions`] (the histogram loss, which is no sum over anchors, on its
+/// own).
 ///
 /// # Shapes
 /// `sim`: `m * m` row-major; `labels`: `m`.
 pub fn formula_value(spec: &LossSpec, sim: &[f64], labels: &[i64], out: &PairOutput) -> f64 {
-    let m = labels.len();
-    if m == 0 {
-        return 0.0;
+    if let Some(shares) = anchor_contributions(spec, sim, labels, out) {
+        return shares.iter().sum();
     }
+    let m = labels.len();
+    let Loss::Histogram(p) = &spec.loss else {
+        unreachable!("only the histogram loss has no per-anchor shares")
+    };
+    histogram(p.n_bins, &Sets::of(spec, labels, out), m, &|i, j| {
+        sim[i * m + j]
+    })
+}
+
+/// Each anchor's share of the formula's value on the batch (the shares sum to
+/// [`formula_value`]): an anchor's own terms divided by whatever the formula divides their sum
+/// by (m, the number of non-zero terms, |P̂|, …). `None` for the histogram loss, a property of
+/// two whole distributions of similarities rather than a sum over anchors.
+///
+/// # Shapes
+/// `sim`: `m * m` row-major; `labels`: `m`.
+pub fn anchor_contributions(
+    spec: &LossSpec,
+    sim: &[f64],
+    labels: &[i64],
+    out: &PairOutput,
+) -> Option<Vec<f64>> {
+    let m = labels.len();
     let sets = Sets::of(spec, labels, out);
     let s = |i: usize, j: usize| sim[i * m + j];
-    let per_anchor = |f: &AnchorTerm| {
-        (0..m)
-            .map(|i| f(i, &sets.pos[i], &sets.neg[i]))
-            .sum::<f64>()
-            / m as f64
+    let mut share = vec![0.0; m];
+    let per_anchor = |share: &mut [f64], f: &AnchorTerm| {
+        for (i, v) in share.iter_mut().enumerate() {
+            *v = f(i, &sets.pos[i], &sets.neg[i]) / m as f64;
+        }
     };
     match &spec.loss {
         Loss::Contrastive(p) => {
-            let pos = (0..m).flat_map(|i| {
-                sets.pos[i]
-                    .iter()
-                    .map(move |&j| (p.pos_margin - s(i, j)).max(0.0))
-            });
-            let neg = (0..m).flat_map(|i| {
-                sets.neg[i]
-                    .iter()
-                    .map(move |&j| (s(i, j) - p.neg_margin).max(0.0))
-            });
-            mean_non_zero(pos) + mean_non_zero(neg)
+            let pos = pair_terms(&sets.pos, &|i, j| (p.pos_margin - s(i, j)).max(0.0));
+            let neg = pair_terms(&sets.neg, &|i, j| (s(i, j) - p.neg_margin).max(0.0));
+            spread_mean_non_zero(&mut share, &pos);
+            spread_mean_non_zero(&mut share, &neg);
         }
         Loss::TripletMargin(p) => {
-            let terms = sets.triplets().into_iter().map(|[a, pp, n]| {
-                let v = s(a, n) - s(a, pp) + p.margin;
-                if p.smooth_loss {
-                    softplus(v)
-                } else {
-                    v.max(0.0)
-                }
-            });
-            mean_non_zero(terms)
-        }
-        Loss::LiftedStructure(p) => {
-            let n_pos: usize = sets.pos.iter().map(Vec::len).sum();
-            let n_neg: usize = sets.neg.iter().map(Vec::len).sum();
-            if n_pos == 0 || n_neg == 0 {
-                return 0.0;
-            }
-            let negs = |k: usize| sets.neg[k].iter().map(move |&n| s(k, n) - p.neg_margin);
-            let total: f64 = (0..m)
-                .flat_map(|i| sets.pos[i].iter().map(move |&pp| (i, pp)))
-                .map(|(i, pp)| {
-                    let z = log_sum_exp(negs(i).chain(negs(pp))) + p.pos_margin - s(i, pp);
-                    0.5 * z.max(0.0).powi(2)
+            let terms: Vec<(usize, f64)> = sets
+                .triplets()
+                .into_iter()
+                .map(|[a, pp, n]| {
+                    let v = s(a, n) - s(a, pp) + p.margin;
+                    (
+                        a,
+                        if p.smooth_loss {
+                            softplus(v)
+                        } else {
+                            v.max(0.0)
+                        },
+                    )
                 })
-                .sum();
-            total / n_pos as f64
+                .collect();
+            spread_mean_non_zero(&mut share, &terms);
         }
-        Loss::GeneralizedLiftedStructure(p) => per_anchor(&|i, ps, ns| {
+        Loss::LiftedStructure(p) => lifted(&mut share, &sets, p.pos_margin, p.neg_margin, &s),
+        Loss::GeneralizedLiftedStructure(p) => per_anchor(&mut share, &|i, ps, ns| {
             (log_sum_exp(ps.iter().map(|&j| p.pos_margin - s(i, j)))
                 + log_sum_exp(ns.iter().map(|&j| s(i, j) - p.neg_margin)))
             .max(0.0)
         }),
-        Loss::NPairs(_) => n_pairs(&sets, labels, &s),
-        Loss::MultiSimilarity(p) => {
-            per_anchor(&|i, ps, ns| ms_term(p.alpha, p.beta, p.base, i, ps, ns, &s))
-        }
+        Loss::NPairs(_) => n_pairs(&mut share, &sets, labels, &s),
+        Loss::MultiSimilarity(p) => per_anchor(&mut share, &|i, ps, ns| {
+            ms_term(p.alpha, p.beta, p.base, i, ps, ns, &s)
+        }),
         Loss::Circle(p) => {
-            let terms: Vec<f64> = (0..m)
+            let anchors: Vec<usize> = (0..m)
                 .filter(|&i| !sets.pos[i].is_empty() && !sets.neg[i].is_empty())
-                .map(|i| circle_term(p.m, p.gamma, i, &sets.pos[i], &sets.neg[i], &s))
                 .collect();
-            mean(&terms)
+            for &i in &anchors {
+                share[i] = circle_term(p.m, p.gamma, i, &sets.pos[i], &sets.neg[i], &s)
+                    / anchors.len() as f64;
+            }
         }
-        Loss::Histogram(p) => histogram(p.n_bins, &sets, m, &s),
-        Loss::BinomialDeviance(p) => {
-            per_anchor(&|i, ps, ns| binomial_term(p.alpha, p.beta, p.base, i, ps, ns, &s))
-        }
-        Loss::Composed { weighting, .. } => {
-            per_anchor(&|i, ps, ns| composed_term(weighting, i, ps, ns, &s))
+        Loss::Histogram(_) => return None,
+        Loss::BinomialDeviance(p) => per_anchor(&mut share, &|i, ps, ns| {
+            binomial_term(p.alpha, p.beta, p.base, i, ps, ns, &s)
+        }),
+        Loss::Composed { weighting, .. } => per_anchor(&mut share, &|i, ps, ns| {
+            composed_term(weighting, i, ps, ns, &s)
+        }),
+    }
+    Some(share)
+}
+
+/// `(anchor, term)` for every pair of `sets`.
+fn pair_terms(sets: &[Vec<usize>], term: &dyn Fn(usize, usize) -> f64) -> Vec<(usize, f64)> {
+    sets.iter()
+        .enumerate()
+        .flat_map(|(i, js)| js.iter().map(move |&j| (i, term(i, j))))
+        .collect()
+}
+
+/// Adds each anchor's share of the mean of the non-zero terms.
+fn spread_mean_non_zero(share: &mut [f64], terms: &[(usize, f64)]) {
+    let n = terms.iter().filter(|(_, t)| *t != 0.0).count();
+    if n == 0 {
+        return;
+    }
+    for &(i, t) in terms {
+        share[i] += t / n as f64;
+    }
+}
+
+/// `(1/|P̂|) Σ_i Σ_(p ∈ P̂_i) ½ [log Σ_(k ∈ {i, p}) Σ_(n ∈ N̂_k) e^(S_kn − neg) + pos − S_ip]+²`,
+/// each (i, p) term counted to anchor i.
+fn lifted(share: &mut [f64], sets: &Sets, pos_margin: f64, neg_margin: f64, s: &Sim) {
+    let n_pos: usize = sets.pos.iter().map(Vec::len).sum();
+    let n_neg: usize = sets.neg.iter().map(Vec::len).sum();
+    if n_pos == 0 || n_neg == 0 {
+        return;
+    }
+    let negs = |k: usize| sets.neg[k].iter().map(move |&n| s(k, n) - neg_margin);
+    for (i, ps) in sets.pos.iter().enumerate() {
+        for &pp in ps {
+            let z = log_sum_exp(negs(i).chain(negs(pp))) + pos_margin - s(i, pp);
+            share[i] += 0.5 * z.max(0.0).powi(2) / n_pos as f64;
         }
     }
 }
@@ -249,8 +288,8 @@ fn composed_term(rule: &WeightingRule, i: usize, ps: &[usize], ns: &[usize], s: 
 }
 
 /// One anchor per class (its first sample with a positive in the set) and its first positive;
-/// `(1/n) Σ_k [log Σ_l e^(S_(a_k p_l)) − S_(a_k p_k)]`.
-fn n_pairs(sets: &Sets, labels: &[i64], s: &Sim) -> f64 {
+/// `(1/n) Σ_k [log Σ_l e^(S_(a_k p_l)) − S_(a_k p_k)]`, each term counted to its anchor a_k.
+fn n_pairs(share: &mut [f64], sets: &Sets, labels: &[i64], s: &Sim) {
     let mut tuples: Vec<(i64, usize, usize)> = Vec::new();
     for (a, ps) in sets.pos.iter().enumerate() {
         if tuples.iter().any(|t| t.0 == labels[a]) {
@@ -260,11 +299,10 @@ fn n_pairs(sets: &Sets, labels: &[i64], s: &Sim) -> f64 {
             tuples.push((labels[a], a, p));
         }
     }
-    let terms: Vec<f64> = tuples
-        .iter()
-        .map(|&(_, a, pk)| log_sum_exp(tuples.iter().map(|t| s(a, t.2))) - s(a, pk))
-        .collect();
-    mean(&terms)
+    for &(_, a, pk) in &tuples {
+        share[a] +=
+            (log_sum_exp(tuples.iter().map(|t| s(a, t.2))) - s(a, pk)) / tuples.len() as f64;
+    }
 }
 
 /// `Σ_r h_N(r) · Σ_(r' ≤ r) h_P(r')` over the unordered pairs: from the mined triplets, or from

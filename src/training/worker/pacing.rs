@@ -3,6 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+/// The longest wait between two batches at a set speed.
+const SLOWEST_SLOT: Duration = Duration::from_secs(3600);
+
 /// Whether the worker trains, and how fast.
 pub(super) struct Pacing {
     /// Playing (Play until Pause).
@@ -42,7 +45,11 @@ impl Pacing {
             return false;
         }
         if let Some(bps) = self.speed {
-            self.next_at = Instant::now() + Duration::from_secs_f64(1.0 / bps);
+            // A tiny speed (1e-300 batches/s) would be a slot too far for a `Duration`: it
+            // panicked the worker. At most one batch an hour is as slow as it gets.
+            let slot = Duration::try_from_secs_f64(1.0 / bps)
+                .map_or(SLOWEST_SLOT, |d| d.min(SLOWEST_SLOT));
+            self.next_at = Instant::now() + slot;
         }
         true
     }

@@ -11,6 +11,7 @@ use crate::metrics::Retrieval;
 use crate::training::backend::BackendInfo;
 use crate::training::checkpoint::Checkpoint;
 use crate::training::trainer::{EvalPoint, StepStats, TrainError, Trainer};
+use crate::training::warnings::Warning;
 
 /// Commands that can wait in the queue; one more is refused with [`SendError::Full`].
 pub const COMMAND_QUEUE: usize = 64;
@@ -129,6 +130,9 @@ pub enum Event {
     Resumed,
     /// Something went wrong; training is paused and the model kept as it was.
     Failed(String),
+    /// A pathology of the run has started (`training::warnings`; after a divergence this
+    /// follows its `Failed`).
+    Warning(Warning),
     /// The training device failed (a lost GPU adapter) and training goes on with `backend`
     /// from the model of `step` (steps after it are trained again).
     BackendChanged {

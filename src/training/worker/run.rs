@@ -12,6 +12,7 @@ use super::state::{Link, Loop, MIRROR_EVERY, Start, WorkerError};
 use crate::data::Dataset;
 use crate::training::backend::select;
 use crate::training::trainer::{TrainError, Trainer};
+use crate::training::warnings::Monitor;
 
 /// The thread's body: start, loop, and one [`Event::Failed`] if either ends in an error or
 /// a panic.
@@ -71,6 +72,7 @@ impl<'a> Loop<'a> {
             pacing: Pacing::new(),
             faults: Faults::default(),
             tsne_on_training: false,
+            monitor: Monitor::new(),
         };
         this.send_held_out(true)?;
         Ok(Some(this))
@@ -103,13 +105,18 @@ impl<'a> Loop<'a> {
             Ok(Ok(batch)) => batch,
             Ok(Err(e)) => {
                 self.pause_failed(failure_text(&e));
+                self.warn_divergence(&e);
                 return Ok(());
             }
             Err(caught) => return self.recover(caught),
         };
         let stats = batch.stats();
+        let warnings = self.monitor.observe_batch(&batch);
         self.link.publish(Some(batch));
         self.link.emit(Event::BatchTrained(stats));
+        for w in warnings {
+            self.link.emit(Event::Warning(w));
+        }
         let step = self.trainer.step_count();
         if step.is_multiple_of(MIRROR_EVERY) {
             self.mirror()?;
@@ -120,6 +127,7 @@ impl<'a> Loop<'a> {
                 self.link.publish(None);
             }
             self.pause_failed(failure_text(&e));
+            self.warn_divergence(&e);
             return Ok(());
         }
         if self.pacing.step_done() {
@@ -142,6 +150,13 @@ impl<'a> Loop<'a> {
         self.link.emit(Event::Paused {
             step: self.trainer.step_count(),
         });
+    }
+
+    /// A divergence's warning (after its failure), once per episode.
+    fn warn_divergence(&mut self, e: &TrainError) {
+        if let Some(w) = self.monitor.observe_divergence(e) {
+            self.link.emit(Event::Warning(w));
+        }
     }
 
     fn send_held_out_when_due(&self, step: u64) -> Result<(), TrainError> {

@@ -16,6 +16,7 @@ use crate::training::backend::BackendInfo;
 use crate::training::checkpoint::Checkpoint;
 use crate::training::config::TrainConfig;
 use crate::training::trainer::{BatchSnapshot, ResumePoint, TrainError, Trainer};
+use crate::training::warnings::Monitor;
 
 /// A copy of the model is kept this often (in steps), so that a lost GPU costs at most this
 /// many steps.
@@ -102,4 +103,6 @@ pub(super) struct Loop<'a> {
     pub(super) faults: Faults,
     /// Lay out the training rows instead of the held-out rows.
     pub(super) tsne_on_training: bool,
+    /// Watches the trained batches for pathologies (the app watches the evaluations).
+    pub(super) monitor: Monitor,
 }

@@ -55,19 +55,6 @@ fn controls(ui: &mut egui::Ui, teach: &mut TeachState, commands: &mut Vec<AppCom
                 .range(1..=1000)
                 .prefix("k = "),
         );
-        ui.separator();
-        let mut limited = teach.speed_limited;
-        ui.checkbox(&mut limited, "limit speed");
-        let slider = ui.add_enabled(
-            limited,
-            egui::Slider::new(&mut teach.speed, 0.1..=1000.0)
-                .logarithmic(true)
-                .suffix(" batches/s"),
-        );
-        if limited != teach.speed_limited || (limited && slider.changed()) {
-            teach.speed_limited = limited;
-            commands.push(AppCommand::SetSpeed(limited.then_some(teach.speed)));
-        }
         if ui
             .button("?")
             .on_hover_text("keyboard shortcuts (F1)")
@@ -79,6 +66,8 @@ fn controls(ui: &mut egui::Ui, teach: &mut TeachState, commands: &mut Vec<AppCom
 }
 
 /// The teaching panel: controls, the current stage of the shown batch, the inspector.
+/// `stage_actions` draws what belongs to a stage (the w-against-S export) at the end of the
+/// stage's title row: below the stage bar, so that the bar never moves when the stage changes.
 pub fn panel(
     ui: &mut egui::Ui,
     state: &AppState,
@@ -86,18 +75,18 @@ pub fn panel(
     gpu: bool,
     teach: &mut TeachState,
     commands: &mut Vec<AppCommand>,
+    stage_actions: impl FnOnce(&mut egui::Ui, Stage, &mut Vec<AppCommand>),
 ) {
     controls(ui, teach, commands);
     let stage = teach.stage;
-    ui.label(
-        egui::RichText::new(format!(
-            "Stage {} of 6: {} — {}",
-            stage.number(),
-            stage.name(),
-            stage.explanation()
-        ))
-        .strong(),
-    );
+    ui.horizontal(|ui| {
+        ui.label(
+            egui::RichText::new(format!("Stage {} of 6: {}", stage.number(), stage.name()))
+                .strong(),
+        );
+        stage_actions(ui, stage, commands);
+    });
+    ui.label(stage.explanation());
     let Some(batch) = batch else {
         ui.label("Press Step (or Shift + ->) to draw the first batch.");
         return;

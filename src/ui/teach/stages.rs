@@ -10,6 +10,7 @@ use crate::gpu::colormap::{self, ColorMap};
 use crate::losses::explain;
 use crate::training::BatchSnapshot;
 use crate::ui::heatmap;
+use crate::ui::math;
 
 /// A heatmap stage: the batch in `view`; a clicked cell selects its pair in the inspector.
 fn heatmap_stage(
@@ -52,30 +53,75 @@ pub(super) fn stage_view(
             heatmap_stage(ui, batch, gpu, teach, View::Weights, side * 0.5);
             weight_scatter(ui, batch, side);
         }
-        Stage::Loss => {
-            ui.add_space(8.0);
-            ui.label(egui::RichText::new(explain::formula(&batch.spec)).monospace());
-            ui.small(NOTATION);
-            ui.add_space(8.0);
-            ui.label(format!(
-                "this batch: m = {}, {} positive and {} negative pairs kept{}",
-                batch.m(),
-                batch.positive_pairs,
-                batch.negative_pairs,
-                batch
-                    .pair_loss
-                    .as_ref()
-                    .map(|l| format!(
-                        ", Σ per-pair terms = {:.4}",
-                        l.iter().map(|&v| f64::from(v)).sum::<f64>()
-                    ))
-                    .unwrap_or_default()
-            ));
-            ui.label(egui::RichText::new(format!("L = {:.6}", batch.loss)).heading());
-            ui.small(format!("parameters: {}", batch.spec.label()));
-        }
+        Stage::Loss => loss_stage(ui, batch, teach),
         Stage::Update => update_view(ui, batch, teach, side),
     }
+}
+
+/// The loss typeset with its parameter values, this batch's numbers, and the anchors whose
+/// terms make up most of it.
+fn loss_stage(ui: &mut egui::Ui, batch: &BatchSnapshot, teach: &mut TeachState) {
+    ui.add_space(8.0);
+    math::show(ui, &explain::formula(&batch.spec), 18.0);
+    ui.small(NOTATION);
+    ui.add_space(8.0);
+    ui.label(format!(
+        "this batch: m = {}, {} positive and {} negative pairs kept{}",
+        batch.m(),
+        batch.positive_pairs,
+        batch.negative_pairs,
+        batch
+            .pair_loss
+            .as_ref()
+            .map(|l| format!(
+                ", Σ per-pair terms = {:.4}",
+                l.iter().map(|&v| f64::from(v)).sum::<f64>()
+            ))
+            .unwrap_or_default()
+    ));
+    ui.label(egui::RichText::new(format!("L = {:.6}", batch.loss)).heading());
+    ui.small(format!("parameters: {}", batch.spec.label()));
+    ui.add_space(8.0);
+    let shares = teach
+        .cache_for(batch)
+        .anchor_shares(batch)
+        .map(<[f64]>::to_vec);
+    match shares {
+        Some(shares) => ui.label(top_anchors(&shares, &batch.labels)),
+        None => ui.label(
+            "This loss compares the whole distributions of positive and negative \
+                     similarities: it is not a sum of per-anchor terms.",
+        ),
+    };
+}
+
+/// The anchors with the largest shares of the loss, e.g. "anchors contributing most: i = 12
+/// (class 3) 0.0213 = 21 % of L, …".
+pub(super) fn top_anchors(shares: &[f64], labels: &[u32]) -> String {
+    let total: f64 = shares.iter().sum();
+    let mut order: Vec<usize> = (0..shares.len()).filter(|&i| shares[i] != 0.0).collect();
+    if order.is_empty() || total <= 0.0 {
+        return "No anchor contributes to the loss of this batch: every term is zero.".into();
+    }
+    order.sort_by(|&a, &b| shares[b].total_cmp(&shares[a]));
+    let contributing = order.len();
+    let listed: Vec<String> = order
+        .iter()
+        .take(5)
+        .map(|&i| {
+            format!(
+                "i = {i} (class {}): {:.4} = {:.0} % of L",
+                labels[i],
+                shares[i],
+                100.0 * shares[i] / total
+            )
+        })
+        .collect();
+    format!(
+        "{contributing} of {} anchors contribute; the most: {}.",
+        shares.len(),
+        listed.join("; ")
+    )
 }
 
 /// The notation of the formulas (the same in the figures and the README).

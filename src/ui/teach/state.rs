@@ -91,8 +91,6 @@ pub struct TeachState {
     pub selected: Option<(u64, usize, usize)>,
     pub sort: PairSort,
     pub freeze_k: u32,
-    pub speed_limited: bool,
-    pub speed: f64,
     pub help: bool,
     pub(super) heatmap: HeatmapState,
     pub(super) cache: Option<BatchCache>,
@@ -109,8 +107,6 @@ impl Default for TeachState {
             selected: None,
             sort: PairSort::Weight,
             freeze_k: 5,
-            speed_limited: false,
-            speed: 2.0,
             help: false,
             heatmap: HeatmapState::with_panel(3),
             cache: None,
@@ -131,6 +127,9 @@ pub(super) struct BatchCache {
     pub(super) total_weight: f64,
     /// `S_after − S_before`, when the after-update embeddings were recorded.
     pub(super) delta: Option<Vec<f32>>,
+    /// Each anchor's share of the loss, computed the first time the loss stage shows it (the
+    /// engine runs again on the batch: not worth it for batches nobody looks at).
+    anchors: std::cell::OnceCell<Option<Vec<f64>>>,
 }
 
 impl BatchCache {
@@ -154,7 +153,19 @@ impl BatchCache {
             kept,
             total_weight: batch.weights.iter().map(|w| f64::from(w.abs())).sum(),
             delta,
+            anchors: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Each anchor's share of the batch's loss (`explain::anchor_contributions`; `None` for the
+    /// histogram loss, which is not a sum over anchors).
+    pub(super) fn anchor_shares(&self, batch: &BatchSnapshot) -> Option<&[f64]> {
+        self.anchors
+            .get_or_init(|| {
+                let out = crate::losses::evaluate(&batch.spec, &self.sim64, &self.labels64).ok()?;
+                explain::anchor_contributions(&batch.spec, &self.sim64, &self.labels64, &out)
+            })
+            .as_deref()
     }
 }
 
