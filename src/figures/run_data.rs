@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::data::Dataset;
-use crate::embedding::TsneLayout;
+use crate::embedding::{TsneLayout, TsneRequest, TsneSettings, run_tsne};
 use crate::metrics::Retrieval;
 use crate::training::{BatchSnapshot, EvalPoint, LossPoint, TrainConfig};
 
@@ -65,6 +65,34 @@ pub enum EmbeddingData {
         step: u64,
         reason: String,
     },
+}
+
+impl EmbeddingData {
+    /// A trained network's held-out embeddings as the embedding figure draws them: raw for
+    /// d ≤ 3, otherwise laid out by t-SNE with `settings` (on these held-out rows, whatever
+    /// `settings.on_training` says). A layout t-SNE cannot make (collapsed embeddings can
+    /// defeat it) is a figure that says so.
+    pub fn of_held_out(raw: RawEmbedding, settings: TsneSettings) -> Self {
+        if raw.d <= 3 {
+            return Self::Raw(Arc::new(raw));
+        }
+        let step = raw.step;
+        let request = TsneRequest {
+            step,
+            points: raw.embeddings,
+            d: raw.d,
+            labels: raw.labels,
+            rows: raw.rows,
+            settings: TsneSettings {
+                on_training: false,
+                ..settings
+            },
+        };
+        match run_tsne(&request) {
+            Ok(layout) => Self::Tsne(Arc::new(layout)),
+            Err(reason) => Self::TsneFailed { step, reason },
+        }
+    }
 }
 
 /// One side of compare mode: its loss and its training history.

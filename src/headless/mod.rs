@@ -37,7 +37,6 @@ use self::failure::bad;
 pub use self::lesson::{LessonArgs, lesson};
 use self::progress::Progress;
 use crate::data::Dataset;
-use crate::embedding::{TsneRequest, TsneSettings, run_tsne};
 use crate::figures::{
     self, EmbeddingData, ExportFile, ExportRequest, FigureId, Format, RawEmbedding, RunData, Set,
     build,
@@ -347,40 +346,17 @@ fn figure_data(run: &Prepared, trained: Trained) -> Result<RunData, Failure> {
     Ok(data)
 }
 
+/// The held-out embeddings as the embedding figure draws them (as `pairscope train` does).
 fn held_out_embedding(trainer: &Trainer) -> Result<EmbeddingData, Failure> {
-    let d = trainer.config().embedding_dim;
-    let step = trainer.step_count();
     let (embeddings, labels) = trainer.embed_held_out().map_err(|e| bad(e.to_string()))?;
-    let rows = trainer.split().held_out.clone();
-    if d <= 3 {
-        return Ok(EmbeddingData::Raw(Arc::new(RawEmbedding {
-            step,
-            d,
-            rows,
-            labels,
-            embeddings,
-        })));
-    }
-    let request = TsneRequest {
-        step,
-        points: embeddings,
-        d,
+    let raw = RawEmbedding {
+        step: trainer.step_count(),
+        d: trainer.config().embedding_dim,
+        rows: trainer.split().held_out.clone(),
         labels,
-        rows,
-        // The held-out rows, whatever the window's setting.
-        settings: TsneSettings {
-            on_training: false,
-            ..trainer.config().tsne
-        },
+        embeddings,
     };
-    Ok(match run_tsne(&request) {
-        Ok(layout) => EmbeddingData::Tsne(Arc::new(layout)),
-        // Collapsed embeddings can defeat t-SNE: the figure says so, the run goes on.
-        Err(e) => EmbeddingData::TsneFailed {
-            step,
-            reason: e.to_string(),
-        },
-    })
+    Ok(EmbeddingData::of_held_out(raw, trainer.config().tsne))
 }
 
 /// Phase 5: batch.json, then every figure of the catalogue's run set (and the stages with

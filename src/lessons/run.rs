@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use super::lesson::LessonError;
-use crate::embedding::{TsneRequest, TsneSettings, run_tsne};
 use crate::figures::{EmbeddingData, RawEmbedding, RunData};
 use crate::metrics::Retrieval;
 use crate::training::{
@@ -105,35 +104,15 @@ impl LessonRun {
 
 /// The held-out embeddings as the embedding figure draws them (as `pairscope train` does).
 fn held_out_embedding(trainer: &Trainer) -> Result<EmbeddingData, LessonError> {
-    let d = trainer.config().embedding_dim;
-    let step = trainer.step_count();
     let (embeddings, labels) = trainer.embed_held_out()?;
-    let rows = trainer.split().held_out.clone();
-    if d <= 3 {
-        return Ok(EmbeddingData::Raw(Arc::new(RawEmbedding {
-            step,
-            d,
-            rows,
-            labels,
-            embeddings,
-        })));
-    }
-    let request = TsneRequest {
-        step,
-        points: embeddings,
-        d,
+    let raw = RawEmbedding {
+        step: trainer.step_count(),
+        d: trainer.config().embedding_dim,
+        rows: trainer.split().held_out.clone(),
         labels,
-        rows,
-        settings: TsneSettings {
-            on_training: false,
-            ..trainer.config().tsne
-        },
+        embeddings,
     };
-    Ok(match run_tsne(&request) {
-        Ok(layout) => EmbeddingData::Tsne(Arc::new(layout)),
-        // Collapsed embeddings can defeat t-SNE: the figure says so.
-        Err(reason) => EmbeddingData::TsneFailed { step, reason },
-    })
+    Ok(EmbeddingData::of_held_out(raw, trainer.config().tsne))
 }
 
 /// Mean off-diagonal similarity of a batch (1 when every embedding is the same).

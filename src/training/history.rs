@@ -130,50 +130,45 @@ impl LossHistory {
 /// wide needs no more): each bin's mean, extremes and step range, as [`LossHistory`] merges.
 /// Empty bins are skipped.
 pub fn bin_points(points: &[LossPoint], bins: usize) -> Vec<LossPoint> {
-    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+    let origin = points.first().map_or(0, |p| p.first_step);
+    bin_by_step(points, bins, origin, |p| p.step, LossPoint::merged)
+}
+
+/// At most `bins` of `evals`, the last of each equal step span (a real measurement each).
+pub fn thin_evals_to(evals: &[EvalPoint], bins: usize) -> Vec<EvalPoint> {
+    let origin = evals.first().map_or(0, |e| e.step);
+    bin_by_step(evals, bins, origin, |e| e.step, |_, newer| newer)
+}
+
+/// `items` (in step order, the first step being `origin`) in at most `bins` groups of equal step
+/// span, each group folded with `merge`; as they are when there are no more than `bins`.
+fn bin_by_step<T: Copy>(
+    items: &[T],
+    bins: usize,
+    origin: u64,
+    step: impl Fn(&T) -> u64,
+    merge: impl Fn(T, T) -> T,
+) -> Vec<T> {
+    let Some(last) = items.last() else {
         return Vec::new();
     };
-    if points.len() <= bins.max(1) {
-        return points.to_vec();
+    if items.len() <= bins.max(1) {
+        return items.to_vec();
     }
-    let span = (last.step - first.first_step + 1).div_ceil(bins.max(1) as u64);
-    let mut binned: Vec<LossPoint> = Vec::with_capacity(bins);
+    let span = (step(last) - origin + 1).div_ceil(bins.max(1) as u64);
+    let mut binned: Vec<T> = Vec::with_capacity(bins);
     let mut current_bin = u64::MAX;
-    for &p in points {
-        let bin = (p.step - first.first_step) / span;
+    for &item in items {
+        let bin = (step(&item) - origin) / span;
         match binned.last_mut() {
-            Some(b) if bin == current_bin => *b = b.merged(p),
+            Some(b) if bin == current_bin => *b = merge(*b, item),
             _ => {
-                binned.push(p);
+                binned.push(item);
                 current_bin = bin;
             }
         }
     }
     binned
-}
-
-/// At most `bins` of `evals`, the last of each equal step span (a real measurement each).
-pub fn thin_evals_to(evals: &[EvalPoint], bins: usize) -> Vec<EvalPoint> {
-    let (Some(first), Some(last)) = (evals.first(), evals.last()) else {
-        return Vec::new();
-    };
-    if evals.len() <= bins.max(1) {
-        return evals.to_vec();
-    }
-    let span = (last.step - first.step + 1).div_ceil(bins.max(1) as u64);
-    let mut kept: Vec<EvalPoint> = Vec::with_capacity(bins);
-    let mut current_bin = u64::MAX;
-    for &e in evals {
-        let bin = (e.step - first.step) / span;
-        match kept.last_mut() {
-            Some(k) if bin == current_bin => *k = e,
-            _ => {
-                kept.push(e);
-                current_bin = bin;
-            }
-        }
-    }
-    kept
 }
 
 /// The most held-out evaluations a run keeps (see [`thin_evals`]).
