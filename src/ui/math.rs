@@ -165,7 +165,7 @@ struct Boxed {
     ascent: f32,
     descent: f32,
     glyphs: Vec<(Vec2, Arc<Galley>)>,
-    /// Horizontal rules (fraction bars): from, to, relative to the baseline origin.
+    /// Strokes (fraction bars, hats): from, to, relative to the baseline origin.
     rules: Vec<(Vec2, Vec2)>,
 }
 
@@ -191,18 +191,30 @@ struct Typesetter<'a> {
 
 impl Typesetter<'_> {
     fn text(&self, text: &str, size: f32) -> Boxed {
-        let galley =
-            self.painter
-                .layout_no_wrap(text.to_owned(), FontId::proportional(size), self.colour);
+        // The window's fonts have no combining circumflex (P̂ came out as P, the mined set read
+        // as the set of all positives): the hat is drawn as two strokes over the letter.
+        let hat = '\u{0302}';
+        let plain: String = text.chars().filter(|&c| c != hat).collect();
+        let galley = self
+            .painter
+            .layout_no_wrap(plain, FontId::proportional(size), self.colour);
         let height = galley.size().y;
         // egui's fonts put the baseline about four fifths down the row.
         let ascent = height * 0.8;
+        let width = galley.size().x;
+        let mut rules = Vec::new();
+        if text.contains(hat) {
+            let (x, top) = (width / 2.0, -ascent * 0.98);
+            let (half, rise) = (size * 0.18, size * 0.14);
+            rules.push((vec2(x - half, top + rise), vec2(x, top)));
+            rules.push((vec2(x, top), vec2(x + half, top + rise)));
+        }
         Boxed {
-            width: galley.size().x,
-            ascent,
+            width,
+            ascent: ascent + if text.contains(hat) { size * 0.1 } else { 0.0 },
             descent: height - ascent,
             glyphs: vec![(vec2(0.0, -ascent), galley)],
-            rules: Vec::new(),
+            rules,
         }
     }
 

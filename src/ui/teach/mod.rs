@@ -103,6 +103,9 @@ pub fn panel(
         batch.loss,
         batch.loss_name
     ));
+    if stage == Stage::Loss {
+        stages::loss_formula(ui, batch);
+    }
     let side = (ui.available_height() - 30.0)
         .min(ui.available_width() * 0.45)
         .max(120.0);

@@ -58,12 +58,16 @@ pub(super) fn stage_view(
     }
 }
 
-/// The loss typeset with its parameter values, this batch's numbers, and the anchors whose
-/// terms make up most of it.
-fn loss_stage(ui: &mut egui::Ui, batch: &BatchSnapshot, teach: &mut TeachState) {
-    ui.add_space(8.0);
+/// The loss stage's formula, typeset across the whole panel (the stage's column is too narrow
+/// for it to be read), with its notation.
+pub(super) fn loss_formula(ui: &mut egui::Ui, batch: &BatchSnapshot) {
     math::show(ui, &explain::formula(&batch.spec), 18.0);
-    ui.small(NOTATION);
+    math::show(ui, NOTATION, 12.0);
+}
+
+/// This batch's numbers under the loss formula, and the anchors whose terms make up most of
+/// the loss.
+fn loss_stage(ui: &mut egui::Ui, batch: &BatchSnapshot, teach: &mut TeachState) {
     ui.add_space(8.0);
     ui.label(format!(
         "this batch: m = {}, {} positive and {} negative pairs kept{}",
