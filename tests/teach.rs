@@ -199,6 +199,28 @@ fn the_loss_stage_names_the_anchors_that_contribute_most() {
     // The three-space parts of the formula are typeset one per line.
     let first = formula.split("   ").next().expect("a formula");
     h.get_by_label(first.trim());
+    // Plain labels draw the mined sets' hats too (egui's default fonts have no combining
+    // circumflex: without pairscope's rasterizer "P̂_i" was laid out as "P_i", the hat dropped).
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        let font = egui::FontId::new(14.0, family);
+        let ink = |text: &str| {
+            let galley = h
+                .ctx
+                .fonts_mut(|f| f.layout_no_wrap(text.into(), font.clone(), egui::Color32::WHITE));
+            // The letter's glyph (a mark continues its cluster with an empty one).
+            let glyph = &galley.rows[0].glyphs[0];
+            (glyph.advance_width, glyph.uv_rect.size.y)
+        };
+        let ((plain_advance, plain), (hat_advance, hat)) = (ink("P"), ink("P\u{302}"));
+        assert!(
+            hat >= 1.2 * plain,
+            "{font:?}: P̂ is {hat} tall, P {plain}: no hat drawn"
+        );
+        assert!(
+            (hat_advance - plain_advance).abs() <= 0.5,
+            "{font:?}: P̂ advances {hat_advance}, P {plain_advance}: not the same letter size"
+        );
+    }
     let sim: Vec<f64> = batch.similarity.iter().map(|&s| f64::from(s)).collect();
     let labels: Vec<i64> = batch.labels.iter().map(|&y| i64::from(y)).collect();
     let out = losses::evaluate(&batch.spec, &sim, &labels).expect("valid batch");

@@ -6,7 +6,7 @@
 //! tests share it.
 //!
 //! The rooms: [`figure`] (what a figure is: [`Figure`], [`FigureMeta`], [`Format`],
-//! [`FigureError`]), [`catalogue`] (the one list of figures: names, titles, shapes, how each is
+//! [`FigureError`]), `font` (the bundled face), [`catalogue`] (the one list of figures: names, titles, shapes, how each is
 //! built from a [`RunData`], the owned copy of a run's data), [`build`] (run data →
 //! [`Figure`]), `draw` (one drawing function per kind of figure), `encode` (PNG / SVG bytes),
 //! `render` ([`render`], [`save`]), [`tables`] (the data behind a figure, CSV or JSON) and
@@ -18,6 +18,7 @@ mod draw;
 mod encode;
 pub mod export;
 pub mod figure;
+mod font;
 mod render;
 mod run_data;
 pub mod tables;

@@ -5,6 +5,7 @@ mod compare;
 mod controls;
 mod embedding_view;
 mod export;
+mod fonts;
 mod frames;
 pub mod gpu_heatmap;
 pub mod heatmap;
@@ -60,6 +61,7 @@ impl PairscopeApp {
             .as_ref()
             .is_some_and(|rs| rs.adapter.get_info().device_type == wgpu::DeviceType::Cpu);
         let interval = Duration::from_millis(if software { 100 } else { 16 });
+        fonts::install(&cc.egui_ctx);
         let ctx = cc.egui_ctx.clone();
         // Each request wakes the event loop, so only one is made per interval: the repaint it
         // schedules drains every event that arrives before it.

@@ -10,11 +10,11 @@ use crate::palette::Rgb;
 
 pub(super) const FONT: &str = "sans-serif";
 
-/// Registers the bundled font once (no system fonts needed).
+/// Registers the bundled font (DejaVu Sans, matplotlib's default face) once (no system fonts needed).
 pub(in crate::figures) fn ensure_font() -> Result<(), FigureError> {
     static DONE: OnceLock<bool> = OnceLock::new();
     let ok = *DONE.get_or_init(|| {
-        plotters::style::register_font(FONT, FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT)
+        plotters::style::register_font(FONT, FontStyle::Normal, crate::figures::font::DEJAVU_SANS)
             .is_ok()
     });
     if ok {
