@@ -34,6 +34,11 @@ enum Cmd {
     /// JSON and, with --out, writes its figures; `ID` alone prints its texts. Exit status: 0 the
     /// claim held, 1 it did not (or the run failed), 2 an unknown id or bad flags.
     Lesson(pairscope::headless::LessonArgs),
+    /// Lay out a CSV's points in 2-D with the window's engine (t-SNE or PCA): writes
+    /// `x,y,label` rows in the input's order to --out and prints
+    /// {"n", "method", "iterations", "seconds", "kl_divergence"} as one JSON line. Exit
+    /// status: 0 written, 2 bad flags, file or values.
+    Embed(pairscope::headless::EmbedArgs),
     /// Print what to check when something looks wrong: the wgpu adapter, the burn backend
     /// training would use, and a self-test of the GPU batch pipeline against the CPU loss
     /// engine on a seeded batch (m = 1024) with both timings. Exit status: 0 parity holds,
@@ -54,23 +59,28 @@ fn main() -> ExitCode {
         Some(Cmd::Doctor { json }) => pairscope::cli::doctor(json),
         Some(Cmd::Train(args)) => pairscope::headless::train(&args),
         Some(Cmd::Lesson(args)) => pairscope::headless::lesson(&args),
+        Some(Cmd::Embed(args)) => pairscope::headless::embed(&args),
         None => run_app(),
     }
 }
 
-/// clap's refusal of the command line (status 2). `pairscope lesson` promises one line on
-/// stderr for bad flags, so its refusal is clap's first line; the other commands print clap's
+/// clap's refusal of the command line (status 2). `pairscope lesson` and `pairscope embed`
+/// promise one line on stderr for bad flags, so their refusal is clap's first line; the other commands print clap's
 /// whole message (with usage), and help and version go to stdout with status 0.
 fn bad_flags(e: &clap::Error) -> ! {
     use clap::error::ErrorKind;
-    let lesson = std::env::args().nth(1).is_some_and(|a| a == "lesson");
-    if !lesson || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+    // `pairscope lesson` and `pairscope embed` promise one line.
+    let command = std::env::args()
+        .nth(1)
+        .filter(|a| a == "lesson" || a == "embed");
+    let Some(command) = command else { e.exit() };
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         e.exit();
     }
     let text = e.to_string();
     let first = text.lines().next().unwrap_or("bad flags");
     eprintln!(
-        "pairscope lesson: {}",
+        "pairscope {command}: {}",
         first.trim_start_matches("error: ").trim()
     );
     std::process::exit(2);

@@ -15,10 +15,12 @@
 //! 5. `write_figures`: batch.json and the figures, through `figures::export` like the window's
 //!    Export….
 //!
+//! `pairscope embed` (`embed.rs`) lays out any CSV with the window's t-SNE or PCA.
 //! `pairscope lesson` (`lesson.rs`) lists the course and checks a lesson's claim by running it
 //! (`crate::lessons`).
 
 mod args;
+mod embed;
 mod failure;
 mod lesson;
 mod progress;
@@ -32,6 +34,7 @@ use serde::Serialize;
 
 pub use self::args::{BackendArg, ModelArg, SplitArg, TrainArgs, resolve_config};
 use self::args::{read_checkpoint, resolve_config_on};
+pub use self::embed::{EmbedArgs, EmbedMethod, embed};
 pub use self::failure::Failure;
 use self::failure::bad;
 pub use self::lesson::{LessonArgs, lesson};
