@@ -1,10 +1,13 @@
-//! t-SNE time (linfa-tsne through `embedding::run_tsne`, the app's default settings:
-//! perplexity 30, 750 iterations, Barnes–Hut θ = 0.5) for 900 points (the held-out digits of
-//! the `samples` split) and for all 1797 digits, on the raw 64-pixel features.
-//! `cargo bench --bench tsne`; scikit-learn on the same data: `python3 benches/tsne_sklearn.py`.
+//! t-SNE time, the app's default settings (perplexity 30, 750 iterations in all), for 900
+//! points (the held-out digits of the `samples` split) and for all 1797 digits, on the raw
+//! 64-pixel features: pairscope's engine (`embedding::run_tsne`, exact repulsion on both cores)
+//! beside linfa-tsne (bhtsne, Barnes–Hut θ = 0.5, one core), kept as the reference.
+//! `cargo bench --bench tsne`; the peers on the same data: `python3 benches/tsne_opentsne.py`
+//! (openTSNE, side by side with `pairscope embed`) and `python3 benches/tsne_sklearn.py`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use pairscope::data::{Dataset, Split, SplitKind};
+use pairscope::embedding::reference::linfa_layout;
 use pairscope::embedding::{TsneRequest, TsneSettings, run_tsne};
 
 fn tsne(c: &mut Criterion) {
@@ -26,8 +29,11 @@ fn tsne(c: &mut Criterion) {
                 ..TsneSettings::default()
             },
         };
-        group.bench_with_input(BenchmarkId::new("linfa", n), &n, |b, _| {
+        group.bench_with_input(BenchmarkId::new("pairscope", n), &n, |b, _| {
             b.iter(|| run_tsne(&request).expect("layout"));
+        });
+        group.bench_with_input(BenchmarkId::new("linfa", n), &n, |b, _| {
+            b.iter(|| linfa_layout(&request.points, request.d, 30.0, 750, 0).expect("layout"));
         });
     }
     group.finish();

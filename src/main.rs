@@ -65,7 +65,8 @@ fn main() -> ExitCode {
 }
 
 /// clap's refusal of the command line (status 2). `pairscope lesson` and `pairscope embed`
-/// promise one line on stderr for bad flags, so their refusal is clap's first line; the other commands print clap's
+/// promise one line on stderr for bad flags, so their refusal is clap's first line (plus the
+/// missing flags clap lists below it); the other commands print clap's
 /// whole message (with usage), and help and version go to stdout with status 0.
 fn bad_flags(e: &clap::Error) -> ! {
     use clap::error::ErrorKind;
@@ -78,11 +79,23 @@ fn bad_flags(e: &clap::Error) -> ! {
         e.exit();
     }
     let text = e.to_string();
-    let first = text.lines().next().unwrap_or("bad flags");
-    eprintln!(
-        "pairscope {command}: {}",
-        first.trim_start_matches("error: ").trim()
-    );
+    let mut lines = text.lines();
+    let mut first = lines
+        .next()
+        .unwrap_or("bad flags")
+        .trim_start_matches("error: ")
+        .trim()
+        .to_owned();
+    // A missing flag is named on the indented lines below "…were not provided:"; without
+    // them the one line would not say what is missing.
+    if first.ends_with(':') {
+        let listed: Vec<&str> = lines
+            .take_while(|l| l.starts_with(' '))
+            .map(str::trim)
+            .collect();
+        first = format!("{first} {}", listed.join(", "));
+    }
+    eprintln!("pairscope {command}: {first}");
     std::process::exit(2);
 }
 

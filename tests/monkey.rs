@@ -949,6 +949,7 @@ fn out_of_range_tsne_settings_are_refused() {
             ..TsneSettings::default()
         },
         speed: None,
+        projection: Default::default(),
     };
     let h = Harness::builder()
         .with_size(egui::vec2(800.0, 600.0))

@@ -277,6 +277,7 @@ fn app() -> AppState {
         Settings {
             config: config(),
             speed: None,
+            projection: Default::default(),
             ..Settings::default()
         },
         Arc::new(Dataset::digits()),

@@ -202,3 +202,78 @@ fn saved_and_read_back(
     h.state_mut().save(&mut storage);
     eframe::get_value(&storage, eframe::APP_KEY).expect("settings saved")
 }
+
+/// The embedding view moves with the network: while training, new held-out embeddings keep
+/// arriving (every evaluation) and the live t-SNE continues from its layout — the same cold
+/// start (generation) throughout, the iteration count growing — a layout is recorded every
+/// `tsne_every` steps for the timeline, PCA is one click away, Stop halts the points and Reset
+/// clears them.
+#[test]
+fn the_embedding_view_moves_with_the_network() {
+    use pairscope::app::Settings;
+    use pairscope::embedding::Projection;
+    use pairscope::training::TrainConfig;
+
+    let settings = Settings {
+        config: TrainConfig {
+            tsne_every: 100,
+            ..common::cpu_config(25)
+        },
+        speed: None,
+        ..Settings::default()
+    };
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1440.0, 900.0))
+        .build_eframe(move |cc| pairscope::ui::PairscopeApp::with_settings(cc, settings));
+    step_until(&mut h, "the first frame of the layout", |a| {
+        a.state().view.live.is_some()
+    });
+    let first = h.state().state().view.live.clone().expect("a frame");
+    assert_eq!(first.projection, Projection::Tsne);
+    h.get_by_label("Train").click();
+    step_until(&mut h, "step 150's embeddings in the view", |a| {
+        a.state().view.tsne.as_ref().is_some_and(|t| t.step >= 150)
+    });
+    let later = h.state().state().view.live.clone().expect("a frame");
+    assert_eq!(
+        later.generation, first.generation,
+        "new embeddings must continue the layout, not start it again"
+    );
+    assert!(later.iteration > first.iteration);
+    step_until(&mut h, "two recorded layouts", |a| {
+        a.state().view.tsne_history.len() >= 2
+    });
+    h.get_by_label("Pause").click();
+    let steps: Vec<u64> = h
+        .state()
+        .state()
+        .view
+        .tsne_history
+        .iter()
+        .map(|l| l.step)
+        .collect();
+    assert!(
+        steps.windows(2).all(|w| w[0] < w[1]),
+        "timeline steps {steps:?}"
+    );
+    // Stop: the points stop within an iteration.
+    step_until(&mut h, "a moving layout", |a| {
+        a.state().view.live.as_ref().is_some_and(|f| f.moving)
+    });
+    h.get_by_label("Stop").click();
+    step_until(&mut h, "the layout to stop", |a| {
+        a.state().view.live.as_ref().is_some_and(|f| !f.moving)
+    });
+    // PCA at once, on the newest embeddings.
+    h.get_by_label("PCA").click();
+    step_until(&mut h, "the PCA view", |a| {
+        a.state()
+            .view
+            .live
+            .as_ref()
+            .is_some_and(|f| f.projection == Projection::Pca)
+    });
+    h.get_by_label_contains("PCA: the two directions of largest spread");
+    h.get_by_label("Reset").click();
+    step_until(&mut h, "a new run", |a| a.state().view.step == 0);
+}

@@ -29,8 +29,12 @@ pub enum AppCommand {
     StopCompare,
     /// Load lesson `k` of [`super::lessons::lessons`] (configuration, text, maybe a comparison).
     ApplyLesson(usize),
-    /// Stop waiting for the t-SNE layout being computed (it is discarded).
+    /// Stop the embedding view's optimisation now (the picture stays).
     CancelTsne,
+    /// Start the t-SNE layout cold (PCA start, early exaggeration) from the newest embeddings.
+    RestartTsne,
+    /// Lay out the embeddings with t-SNE (live) or PCA.
+    SetProjection(crate::embedding::Projection),
     /// Show a message (`true`: an error).
     Notice((String, bool)),
     /// Write the run configuration (with the t-SNE settings) as TOML.

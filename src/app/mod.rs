@@ -16,6 +16,7 @@ mod files;
 mod job_output;
 pub mod jobs;
 pub mod lessons;
+mod live_view;
 pub mod run;
 mod shared;
 mod state;

@@ -28,12 +28,15 @@ pub struct RunView {
     pub raw_baseline: Option<Retrieval>,
     pub untrained: Option<EvalPoint>,
     pub batch: Option<Arc<BatchSnapshot>>,
-    /// The newest layout (aligned to the one before it).
+    /// The newest layout (the live view's current frame).
     pub tsne: Option<Arc<TsneLayout>>,
-    /// Every layout of the run, aligned in turn (the timeline), at most
-    /// [`super::TSNE_HISTORY`].
+    /// The live view's newest frame (iteration, rate, moving).
+    pub live: Option<crate::embedding::LiveFrame>,
+    /// One layout every `tsne_every` steps (the timeline), at most [`super::TSNE_HISTORY`].
     pub tsne_history: Vec<Arc<TsneLayout>>,
-    pub tsne_pending_step: Option<u64>,
+    /// The step whose layout the timeline waits for, and the layout's iteration when it first
+    /// showed that step's embeddings.
+    pub tsne_record_at: Option<(u64, Option<usize>)>,
     /// The newest held-out embeddings (the raw 2-D / 3-D view).
     pub held_out: Option<Arc<HeldOutEmbedding>>,
     /// Training steps per second over the last second of training.

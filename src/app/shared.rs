@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::embedding::TsneSettings;
+use crate::embedding::{Projection, TsneSettings};
 use crate::training::{TrainConfig, Warning, WarningKind};
 
 /// Where the run is.
@@ -39,6 +39,8 @@ pub struct Settings {
     pub tsne: TsneSettings,
     /// The pace of Train in batches per second (`None`: as fast as the machine trains).
     pub speed: Option<f64>,
+    /// The embedding view's projection (t-SNE, live, or PCA).
+    pub projection: Projection,
 }
 
 impl Default for Settings {
@@ -47,6 +49,7 @@ impl Default for Settings {
             config: TrainConfig::default(),
             tsne: TsneSettings::default(),
             speed: Some(DEFAULT_SPEED),
+            projection: Projection::default(),
         }
     }
 }

@@ -8,11 +8,10 @@ use super::compare::CompareRun;
 use super::job_output::JobOutput;
 use super::jobs::{JobInfo, JobKind, Jobs};
 use super::run::{Evaluator, Reaction, RunView, reduce};
-use super::shared::{Notice, Notify, RunStatus, Settings, TSNE_HISTORY};
+use super::shared::{Notice, Notify, RunStatus, Settings};
 use crate::data::{DataSource, Dataset};
-use crate::embedding::{TsneJob, TsneRequest};
+use crate::embedding::LiveTsne;
 use crate::losses::LossSpec;
-use crate::training::worker::HeldOutEmbedding;
 use crate::training::{Checkpoint, Command, TrainConfig, WorkerHandle};
 
 /// The app between frames: settings, the running worker and its view, compare mode, notices
@@ -34,7 +33,8 @@ pub struct AppState {
     pub(super) worker: Option<WorkerHandle>,
     /// Metrics of the current worker's held-out embeddings.
     pub(super) evaluator: Option<Evaluator>,
-    tsne: Option<TsneJob>,
+    /// The embedding view's layout thread.
+    pub(super) live: Option<LiveTsne>,
     pub(super) notify: Notify,
     pub(super) jobs: Jobs<JobOutput>,
     /// The run to start once the data set being loaded arrives (Reset with new data).
@@ -46,7 +46,6 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(mut settings: Settings, data: Arc<Dataset>, notify: Notify) -> Self {
-        let tsne_notify = Arc::clone(&notify);
         let mut notices = Vec::new();
         if let Err(e) = settings.tsne.validate() {
             // Saved by another version, or edited by hand.
@@ -66,13 +65,6 @@ impl AppState {
             )));
             settings.speed = Some(super::shared::DEFAULT_SPEED);
         }
-        let tsne = match TsneJob::spawn(Box::new(move || tsne_notify())) {
-            Ok(job) => Some(job),
-            Err(e) => {
-                notices.push(Notice::error(format!("t-SNE job could not start: {e}")));
-                None
-            }
-        };
         let mut state = Self {
             active_config: settings.config.clone(),
             settings,
@@ -85,13 +77,14 @@ impl AppState {
             data,
             worker: None,
             evaluator: None,
-            tsne,
+            live: None,
             jobs: Jobs::new(Arc::clone(&notify)),
             notify,
             start_after_load: None,
             pending_compare: None,
             rate_window: (Instant::now(), 0),
         };
+        state.live = state.spawn_live();
         state.restart_worker(None);
         state
     }
@@ -122,12 +115,9 @@ impl AppState {
     }
 
     /// Start time and point count of the t-SNE layout being computed, if any.
-    pub fn tsne_running(&self) -> Option<(Instant, usize)> {
-        self.tsne.as_ref().and_then(TsneJob::running)
-    }
-
+    /// Whether the embedding view is still moving.
     pub fn tsne_busy(&self) -> bool {
-        self.tsne.as_ref().is_some_and(TsneJob::is_busy)
+        self.view.live.as_ref().is_some_and(|f| f.moving)
     }
 
     /// Whether the settings differ from the running worker's in a way only Reset applies.
@@ -165,7 +155,7 @@ impl AppState {
                 self.status = RunStatus::Stopped;
             }
         }
-        self.poll_tsne();
+        self.poll_live();
         self.poll_jobs();
         self.poll_compare();
         self.measure_rate();
@@ -175,11 +165,15 @@ impl AppState {
         for reaction in reactions {
             match reaction {
                 Reaction::Evaluate(held_out) => {
+                    // Every held-out embedding moves the live view (a t-SNE step's comes below).
+                    if !held_out.tsne && !self.settings.tsne.on_training {
+                        self.feed_live(&held_out, false);
+                    }
                     if let Some(evaluator) = &self.evaluator {
                         evaluator.request(held_out);
                     }
                 }
-                Reaction::Tsne(held_out) => self.request_tsne(&held_out),
+                Reaction::Tsne(held_out) => self.feed_live(&held_out, true),
                 Reaction::RestartEvaluation => {
                     if let Some(evaluator) = &mut self.evaluator {
                         evaluator.restart();
@@ -204,38 +198,6 @@ impl AppState {
     fn poll_jobs(&mut self) {
         for (info, result) in self.jobs.drain() {
             self.on_job_finished(&info, result);
-        }
-    }
-
-    fn poll_tsne(&mut self) {
-        let Some(result) = self.tsne.as_ref().and_then(TsneJob::take_result) else {
-            return;
-        };
-        match result {
-            // A layout from before the last Reset belongs to another run.
-            Ok(mut layout) if self.view.tsne_pending_step.is_some() => {
-                self.view.tsne_pending_step = None;
-                // Procrustes: rotate / reflect / scale onto the previous layout of the same
-                // point set, so that clusters do not jump between refreshes.
-                if let Some(prev) = &self.view.tsne
-                    && prev.on_training == layout.on_training
-                {
-                    layout.xy = crate::embedding::procrustes::align_subset(
-                        &prev.rows,
-                        &prev.xy,
-                        &layout.rows,
-                        &layout.xy,
-                    );
-                }
-                let layout = Arc::new(layout);
-                if self.view.tsne_history.len() >= TSNE_HISTORY {
-                    self.view.tsne_history.remove(0);
-                }
-                self.view.tsne_history.push(Arc::clone(&layout));
-                self.view.tsne = Some(layout);
-            }
-            Ok(_) => {}
-            Err(e) => self.notices.push(Notice::error(e.to_string())),
         }
     }
 
@@ -291,8 +253,8 @@ impl AppState {
         if let Some(mut old) = self.worker.take() {
             old.shutdown(Duration::from_secs(2));
         }
-        if let Some(job) = &self.tsne {
-            job.cancel();
+        if let Some(live) = &self.live {
+            live.clear();
         }
         self.view = RunView::default();
         self.status = RunStatus::Starting;
@@ -351,27 +313,6 @@ impl AppState {
             Ok(()) => {}
             Err(e @ crate::training::SendError::Stopped(_)) => log::debug!("{e}"),
             Err(e) => self.notices.push(Notice::error(e.to_string())),
-        }
-    }
-
-    pub(super) fn cancel_tsne(&mut self) {
-        if let Some(job) = &self.tsne {
-            job.cancel();
-        }
-        self.view.tsne_pending_step = None;
-    }
-
-    fn request_tsne(&mut self, held_out: &HeldOutEmbedding) {
-        if let Some(job) = &self.tsne {
-            self.view.tsne_pending_step = Some(held_out.step);
-            job.request(TsneRequest {
-                step: held_out.step,
-                points: held_out.embeddings.clone(),
-                d: held_out.d,
-                labels: held_out.labels.clone(),
-                rows: held_out.rows.clone(),
-                settings: self.settings.tsne,
-            });
         }
     }
 

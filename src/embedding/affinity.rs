@@ -130,6 +130,26 @@ pub fn conditional(dist: &[f32], perplexity: f64, beta: Option<f64>) -> (Vec<f64
     (p, beta)
 }
 
+/// `points` times the power of two that brings their largest magnitude into [1, 2), when it is
+/// outside 1e-6..=1e6; `None` when they need no scaling. Squared distances are f32 sums:
+/// magnitudes beyond ~1e19 overflow them to ∞ (P, then the whole layout, became NaN) and tiny
+/// ones underflow to 0. A common factor does not change P (the bandwidths absorb it), and a
+/// power of two scales exactly, so well-scaled inputs keep their bits.
+pub fn rescaled(points: &[f32]) -> Option<Vec<f32>> {
+    let largest = points.iter().fold(0.0_f32, |m, v| m.max(v.abs()));
+    if largest == 0.0 || !largest.is_finite() || (1e-6..=1e6).contains(&largest) {
+        return None;
+    }
+    // In f64: the factor for a subnormal largest value (2^133 and more) overflows f32.
+    let factor = (-f64::from(largest).log2().floor()).exp2();
+    Some(
+        points
+            .iter()
+            .map(|&v| (f64::from(v) * factor) as f32)
+            .collect(),
+    )
+}
+
 /// P of `points` (`[n, d]`) at `perplexity` (already effective, see [`effective_perplexity`]).
 /// `betas`: bandwidths of a previous call on the same points (warm start); the new ones are
 /// written back.
@@ -142,7 +162,8 @@ pub fn affinities(
 ) -> Affinities {
     let n = points.len() / d.max(1);
     let k = neighbours(perplexity, n);
-    let near = knn(points, d, k, parallel);
+    let scaled = rescaled(points);
+    let near = knn(scaled.as_deref().unwrap_or(points), d, k, parallel);
     let warm = betas.len() == n;
     let bandwidth = |(i, row): (usize, &Vec<(u32, f32)>)| {
         let dist: Vec<f32> = row.iter().map(|&(_, dd)| dd).collect();

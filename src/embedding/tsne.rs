@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution as _, Normal};
 use rayon::prelude::*;
 
-use super::affinity::{Affinities, affinities, effective_perplexity};
+use super::affinity::{Affinities, affinities, effective_perplexity, rescaled};
 use super::pca::pca2;
 use super::repulsion::repulsion;
 
@@ -283,6 +283,9 @@ pub fn layout(
     if let Some(k) = points.iter().position(|v| !v.is_finite()) {
         return Err(TsneError::NonFinite { row: k / d });
     }
+    // The initialisation sees the points P sees (far too large or small ones scaled).
+    let scaled = rescaled(points);
+    let points = scaled.as_deref().unwrap_or(points);
     let perplexity = effective_perplexity(params.perplexity, n);
     let p = affinities(points, d, perplexity, &mut Vec::new(), params.parallel);
     let mut opt = Optimizer::new(&initial_layout(points, d, params.seed));

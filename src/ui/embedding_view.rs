@@ -1,6 +1,7 @@
-//! The embedding space while it learns: the t-SNE layouts (aligned, with a timeline, progress
-//! and Cancel, hover thumbnails, the current batch highlighted) or, for 2-D and 3-D
-//! embeddings, the raw unit circle / sphere.
+//! The embedding space while it learns: the live t-SNE layout or PCA (with the layout's
+//! iteration, Stop and Restart, a timeline of the layouts recorded every `tsne_every` steps,
+//! hover thumbnails, the current batch highlighted) or, for 2-D and 3-D embeddings, the raw
+//! unit circle / sphere.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use egui_plot::{Line, Plot, PlotPoints, Points};
 use super::plots::class_colour;
 use crate::app::{AppCommand, AppState};
 use crate::data::Dataset;
-use crate::embedding::TsneLayout;
+use crate::embedding::{Projection, TsneLayout};
 use crate::training::BatchSnapshot;
 use crate::training::worker::HeldOutEmbedding;
 
@@ -22,8 +23,6 @@ pub struct EmbeddingViewState {
     /// Sphere view rotation (yaw, pitch), radians.
     rotation: (f32, f32),
     thumbs: HashMap<usize, egui::TextureHandle>,
-    /// Seconds the last layout took per point count, for the progress estimate.
-    last_seconds: Option<(f64, usize)>,
 }
 
 impl Default for EmbeddingViewState {
@@ -32,7 +31,6 @@ impl Default for EmbeddingViewState {
             timeline: None,
             rotation: (0.6, 0.4),
             thumbs: HashMap::new(),
-            last_seconds: None,
         }
     }
 }
@@ -75,17 +73,13 @@ pub fn title(state: &AppState) -> String {
     } else {
         "held-out"
     };
-    match (&state.view.tsne, state.view.tsne_pending_step) {
-        (Some(t), Some(p)) => format!(
-            "t-SNE of {what} embeddings (step {}; step {p} computing…)",
-            t.step
-        ),
-        (Some(t), None) => format!(
-            "t-SNE of {what} embeddings (step {}, {:.1} s)",
-            t.step, t.seconds
-        ),
-        (None, Some(p)) => format!("t-SNE of {what} embeddings (step {p} computing…)"),
-        (None, None) => format!("t-SNE of {what} embeddings"),
+    let method = match state.settings.projection {
+        Projection::Tsne => "t-SNE",
+        Projection::Pca => "PCA",
+    };
+    match &state.view.tsne {
+        Some(t) => format!("{method} of {what} embeddings (step {})", t.step),
+        None => format!("{method} of {what} embeddings"),
     }
 }
 
@@ -103,12 +97,7 @@ pub fn show(
         raw_view(ui, state, view_state, d, height);
         return;
     }
-    if state.view.tsne_pending_step.is_some() {
-        tsne_progress(ui, state, view_state, commands);
-    }
-    if let Some(t) = &state.view.tsne {
-        view_state.last_seconds = Some((t.seconds, t.labels.len()));
-    }
+    live_controls(ui, state, commands);
     let history = &state.view.tsne_history;
     if history.len() > 1 {
         timeline(ui, history, view_state);
@@ -134,42 +123,38 @@ pub fn show(
     }
 }
 
-/// Progress and Cancel while a layout runs.
-fn tsne_progress(
-    ui: &mut egui::Ui,
-    state: &AppState,
-    view_state: &EmbeddingViewState,
-    commands: &mut Vec<AppCommand>,
-) {
+/// The projection, and the live layout's state with Restart / Stop.
+fn live_controls(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppCommand>) {
     ui.horizontal(|ui| {
-        ui.spinner();
-        match (state.tsne_running(), view_state.last_seconds) {
-            (Some((since, n)), Some((secs, n_last))) => {
-                let expected = secs * (n as f64 / n_last.max(1) as f64).max(0.1);
-                let t = since.elapsed().as_secs_f64();
-                ui.add(
-                    egui::ProgressBar::new((t / expected).min(0.99) as f32)
-                        .desired_width(120.0)
-                        .text(format!("{t:.1} s of ≈{expected:.0} s")),
-                );
+        let mut projection = state.settings.projection;
+        ui.selectable_value(&mut projection, Projection::Tsne, "t-SNE")
+            .on_hover_text("t-SNE, optimised live: points glide as the network learns");
+        ui.selectable_value(&mut projection, Projection::Pca, "PCA")
+            .on_hover_text("the top two principal components: instant, distances kept up to the dropped components");
+        if projection != state.settings.projection {
+            commands.push(AppCommand::SetProjection(projection));
+        }
+        let Some(frame) = state.view.live.as_ref().filter(|f| f.projection == Projection::Tsne)
+        else {
+            return;
+        };
+        if frame.moving {
+            ui.spinner();
+            ui.small(format!("iteration {} · {:.0}/s", frame.iteration, frame.rate));
+            if ui.small_button("Stop").on_hover_text("stop moving the points (new embeddings start it again)").clicked() {
+                commands.push(AppCommand::CancelTsne);
             }
-            (Some((since, _)), None) => {
-                ui.small(format!("{:.1} s", since.elapsed().as_secs_f64()));
-            }
-            (None, _) => {
-                ui.small("queued");
-            }
+        } else {
+            ui.small(format!("iteration {}", frame.iteration));
         }
         if ui
-            .button("Cancel")
-            .on_hover_text("discard this layout (linfa-tsne cannot be interrupted: it finishes in the background)")
+            .small_button("Restart")
+            .on_hover_text("start the layout again from a PCA start, with early exaggeration")
             .clicked()
         {
-            commands.push(AppCommand::CancelTsne);
+            commands.push(AppCommand::RestartTsne);
         }
     });
-    ui.ctx()
-        .request_repaint_after(std::time::Duration::from_millis(200));
 }
 
 /// The timeline of stored layouts: follow the newest, or replay an older one.

@@ -251,7 +251,14 @@ impl PairscopeApp {
                 commands,
             );
             if self.state.active_config.embedding_dim > 3 {
-                cols[2].small("Distances between t-SNE clusters are not meaningful.");
+                cols[2].small(match self.state.settings.projection {
+                    crate::embedding::Projection::Tsne => {
+                        "Distances between t-SNE clusters are not meaningful."
+                    }
+                    crate::embedding::Projection::Pca => {
+                        "PCA: the two directions of largest spread; distances are the embeddings' own except along the dropped directions."
+                    }
+                });
             }
         });
     }
