@@ -99,15 +99,16 @@ pub fn show(
     }
     live_controls(ui, state, commands);
     let history = &state.view.tsne_history;
-    if history.len() > 1 {
-        timeline(ui, history, view_state);
-    }
+    timeline(ui, history, view_state, state.active_config.tsne_every);
     let layout = match view_state.timeline {
         Some(k) => history.get(k).cloned(),
         None => state.view.tsne.clone(),
     };
+    // The panel keeps one height whatever it shows (the stage bar below must not move): the
+    // plot's space and one line of notes are always taken.
     let Some(layout) = layout else {
         ui.allocate_space(vec2(ui.available_width(), height));
+        ui.small("");
         return;
     };
     scatter(ui, state.data(), &layout, view_state, batch, height);
@@ -118,9 +119,11 @@ pub fn show(
             layout.subsampled_from
         ));
     }
-    if !layout.on_training && batch.is_some() {
-        ui.small("Held-out points: the current batch (training rows) is not among them.");
-    }
+    ui.small(if !layout.on_training && batch.is_some() {
+        "Held-out points: the current batch (training rows) is not among them."
+    } else {
+        ""
+    });
 }
 
 /// The projection, and the live layout's state with Restart / Stop.
@@ -158,7 +161,20 @@ fn live_controls(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppComm
 }
 
 /// The timeline of stored layouts: follow the newest, or replay an older one.
-fn timeline(ui: &mut egui::Ui, history: &[Arc<TsneLayout>], view_state: &mut EmbeddingViewState) {
+/// Always one row, so the panel keeps its height (the stage bar below it never moves).
+fn timeline(
+    ui: &mut egui::Ui,
+    history: &[Arc<TsneLayout>],
+    view_state: &mut EmbeddingViewState,
+    every: u64,
+) {
+    if history.len() < 2 {
+        ui.horizontal(|ui| {
+            ui.add_enabled(false, egui::Checkbox::new(&mut true, "newest"));
+            ui.small(format!("timeline: one layout every {every} steps"));
+        });
+        return;
+    }
     ui.horizontal(|ui| {
         let mut follow = view_state.timeline.is_none();
         ui.checkbox(&mut follow, "newest");
