@@ -205,3 +205,55 @@ fn catalogue_entries_export_through_one_request_type() {
         assert!(figure.available(&run), "{figure:?}");
     }
 }
+
+/// Every text of every figure `pairscope train` writes (every kind: curves, heatmaps, the
+/// t-SNE, image rows, the text stage; with captions) is legible at any width: an em (the SVG's
+/// `font-size`) of at least 1.8 % of the figure's width — about 4.5 pt on a 3.5 in column,
+/// matplotlib's proportions — at 800 and at 1600 pixels.
+#[test]
+fn text_scales_with_the_figure_width() {
+    for width in [800_u32, 1600] {
+        let out = tempfile::tempdir().expect("temp dir");
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_pairscope"))
+            .args(["train", "--steps", "30", "--stages", "--caption", "--width"])
+            .arg(width.to_string())
+            .arg("--out")
+            .arg(out.path())
+            .output()
+            .expect("runs");
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let mut checked = 0;
+        for file in std::fs::read_dir(out.path()).expect("out") {
+            let path = file.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "svg") {
+                continue;
+            }
+            let svg = std::fs::read_to_string(&path).expect("svg");
+            let sizes: Vec<f64> = svg
+                .split("font-size=\"")
+                .skip(1)
+                .map(|rest| {
+                    rest.split('"')
+                        .next()
+                        .unwrap_or("")
+                        .parse()
+                        .expect("a number")
+                })
+                .collect();
+            assert!(!sizes.is_empty(), "{}: no text", path.display());
+            let smallest = sizes.iter().copied().fold(f64::MAX, f64::min);
+            assert!(
+                smallest >= 0.018 * f64::from(width),
+                "{} at width {width}: text of {smallest:.1} px is {:.2} % of the width",
+                path.display(),
+                100.0 * smallest / f64::from(width)
+            );
+            checked += 1;
+        }
+        assert!(checked >= 12, "only {checked} SVGs at width {width}");
+    }
+}

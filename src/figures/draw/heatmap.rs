@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::style::{FONT, Title, draw_err, rgb};
+use super::style::{FONT, Sizes, Title, draw_err, rgb};
 use crate::figures::figure::{FigureError, Heatmap};
 use crate::gpu::colormap::{self, ColorMap};
 
@@ -18,28 +18,34 @@ where
     DB::ErrorType: 'static,
 {
     let (w, _) = body.dim_in_pixel();
-    let bar_w = (w / 6).clamp(90, 220);
+    let z = title.sizes;
+    let bar_w = (w / 5).max(20);
     let (left, right) = body.split_horizontally(w.saturating_sub(bar_w));
     let m = fig.m as f64;
     let mut chart = ChartBuilder::on(&left)
         .caption(title.text, (FONT, title.size))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
+        .margin(z.gap * 2)
+        .x_label_area_size(z.tick + z.label + 3 * z.gap)
+        .y_label_area_size(z.tick * 2 + z.label + 2 * z.gap)
         .build_cartesian_2d(0.0..m, m..0.0)
         .map_err(draw_err)?;
+    let int_format = |v: &f64| format!("{v:.0}");
     chart
         .configure_mesh()
         .disable_mesh()
         .x_desc("j (other sample)")
         .y_desc("i (anchor)")
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 15))
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&int_format)
+        .y_label_formatter(&int_format)
+        .label_style((FONT, z.tick))
+        .axis_desc_style((FONT, z.label))
         .draw()
         .map_err(draw_err)?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     // Class boundaries: the rows are sorted by class.
-    let line = ShapeStyle::from(&BLACK.mix(0.6)).stroke_width(1);
+    let line = ShapeStyle::from(&BLACK.mix(0.6)).stroke_width(z.line.div_ceil(2));
     for k in 1..fig.labels.len() {
         if fig.labels[k] != fig.labels[k - 1] {
             let t = k as f64;
@@ -51,9 +57,9 @@ where
         }
     }
     if fig.categories.is_empty() {
-        colour_bar(&right, fig.map, fig.range, &fig.colour_bar)?;
+        colour_bar(&right, fig.map, fig.range, &fig.colour_bar, z)?;
     } else {
-        categories(&right, fig)?;
+        categories(&right, fig, z)?;
     }
     Ok((xr.start, yr.start, xr.end, yr.end))
 }
@@ -62,18 +68,23 @@ where
 fn categories<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fig: &Heatmap,
+    z: Sizes,
 ) -> Result<(), FigureError>
 where
     DB::ErrorType: 'static,
 {
-    let style = TextStyle::from((FONT, 14).into_font());
-    area.draw_text(&fig.colour_bar, &style, (8, 40))
+    let style = TextStyle::from((FONT, z.label).into_font());
+    let (pad, row, swatch) = (z.gap as i32, (z.label * 3 / 2) as i32, z.label as i32);
+    area.draw_text(&fig.colour_bar, &style, (pad, 4 * row))
         .map_err(draw_err)?;
     for (k, (name, c)) in fig.categories.iter().enumerate() {
-        let y = 70 + 24 * k as i32;
-        area.draw(&Rectangle::new([(8, y), (24, y + 16)], rgb(*c).filled()))
-            .map_err(draw_err)?;
-        area.draw_text(name, &style, (30, y + 1))
+        let y = 5 * row + row * k as i32;
+        area.draw(&Rectangle::new(
+            [(pad, y), (pad + swatch, y + swatch)],
+            rgb(*c).filled(),
+        ))
+        .map_err(draw_err)?;
+        area.draw_text(name, &style, (2 * pad + swatch, y))
             .map_err(draw_err)?;
     }
     Ok(())
@@ -85,16 +96,17 @@ fn colour_bar<DB: DrawingBackend>(
     map: ColorMap,
     (lo, hi): (f32, f32),
     label: &str,
+    z: Sizes,
 ) -> Result<(), FigureError>
 where
     DB::ErrorType: 'static,
 {
     let (lo, hi) = (f64::from(lo), f64::from(hi.max(lo + f32::EPSILON)));
     let mut chart = ChartBuilder::on(area)
-        .margin_top(60)
-        .margin_bottom(52)
-        .margin_right(8)
-        .y_label_area_size(54)
+        .margin_top(z.title * 2 + z.gap * 2)
+        .margin_bottom(z.tick + z.label + 5 * z.gap)
+        .margin_right(z.gap)
+        .y_label_area_size(z.tick * 3 + z.label + 2 * z.gap)
         .build_cartesian_2d(0.0..1.0, lo..hi)
         .map_err(draw_err)?;
     chart
@@ -102,8 +114,9 @@ where
         .disable_mesh()
         .disable_x_axis()
         .y_desc(label)
-        .label_style((FONT, 12))
-        .axis_desc_style((FONT, 13))
+        .y_labels(6)
+        .label_style((FONT, z.tick))
+        .axis_desc_style((FONT, z.label))
         .y_label_formatter(&|v| {
             if v.abs() > 0.0 && v.abs() < 1e-2 {
                 format!("{v:.1e}")

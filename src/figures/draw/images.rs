@@ -6,9 +6,6 @@ use plotters::prelude::*;
 use super::style::{FONT, Title, draw_err};
 use crate::figures::figure::{FigureError, Images};
 
-/// Width of the row labels, in pixels.
-const LABEL_W: i32 = 90;
-
 pub(super) fn draw<DB: DrawingBackend>(
     body: &DrawingArea<DB, Shift>,
     fig: &Images,
@@ -18,16 +15,19 @@ where
     DB::ErrorType: 'static,
 {
     let (w, h) = body.dim_in_pixel();
+    let z = title.sizes;
+    // The row labels' column ("class 10" fits).
+    let label_w = (z.label * 5) as i32;
     body.draw_text(
         title.text,
         &TextStyle::from((FONT, title.size).into_font()),
-        (12, 8),
+        (z.gap as i32, z.gap as i32),
     )
     .map_err(draw_err)?;
     let (ih, iw) = (fig.h, fig.w);
     let cols = fig.rows.iter().map(|r| r.1.len()).max().unwrap_or(1).max(1);
-    let top = title.size as i32 + 20;
-    let avail_w = (w as i32 - LABEL_W - 12).max(10) as usize;
+    let top = (title.size + 2 * z.gap) as i32;
+    let avail_w = (w as i32 - label_w - z.gap as i32).max(10) as usize;
     let avail_h = (h as i32 - top - 10).max(10) as usize;
     // Image pixels per figure pixel side: the largest that fits every row and column.
     let px = (avail_w / (cols * (iw + 1)))
@@ -37,12 +37,12 @@ where
         let y = top + r as i32 * (ih as i32 + 1) * px;
         body.draw_text(
             name,
-            &TextStyle::from((FONT, 14).into_font()),
-            (8, y + (ih as i32 * px) / 2 - 7),
+            &TextStyle::from((FONT, z.label).into_font()),
+            (z.gap as i32, y + (ih as i32 * px - z.label as i32) / 2),
         )
         .map_err(draw_err)?;
         for (c, img) in images.iter().enumerate() {
-            let x = LABEL_W + c as i32 * (iw as i32 + 1) * px;
+            let x = label_w + c as i32 * (iw as i32 + 1) * px;
             image(body, img, (iw, ih), (x, y), px)?;
         }
     }

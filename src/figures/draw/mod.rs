@@ -12,12 +12,9 @@ mod text;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use self::style::{FONT, Title, draw_err};
+use self::style::{FONT, Sizes, Title, draw_err};
 use super::encode::AreaPx;
 use super::figure::{Figure, FigureError, FigureMeta};
-
-/// Height of the caption strip under a figure, in pixels.
-const CAPTION_STRIP: u32 = 28;
 
 /// Draws `fig` with its title and caption on `root`; for a heatmap, returns the pixel
 /// rectangle of its cells (where the raster goes).
@@ -30,14 +27,17 @@ where
     DB::ErrorType: 'static,
 {
     let (w, h) = root.dim_in_pixel();
+    let sizes = Sizes::for_width(w);
     let body = match &meta.caption {
         Some(caption) => {
-            let (top, bottom) = root.split_vertically(h.saturating_sub(CAPTION_STRIP));
+            // The strip under the figure: one line of caption text.
+            let strip = sizes.label * 2;
+            let (top, bottom) = root.split_vertically(h.saturating_sub(strip));
             bottom
                 .draw_text(
                     caption,
-                    &TextStyle::from((FONT, 13).into_font()).color(&RGBColor(60, 60, 60)),
-                    (10, 6),
+                    &TextStyle::from((FONT, sizes.label).into_font()).color(&RGBColor(60, 60, 60)),
+                    (sizes.gap as i32, (sizes.label / 3) as i32),
                 )
                 .map_err(draw_err)?;
             top
@@ -46,7 +46,8 @@ where
     };
     let title = Title {
         text: &meta.title,
-        size: (w.min(h) / 28).clamp(14, 40),
+        size: sizes.title,
+        sizes,
     };
     match fig {
         Figure::Heatmap(map) => heatmap::draw(&body, map, &title).map(Some),

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::style::{FONT, Title, draw_err, rgb};
+use super::style::{FONT, Sizes, Title, draw_err, rgb};
 use crate::figures::figure::{FigureError, Plot, Series, Stroke};
 
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
@@ -19,28 +19,41 @@ where
     DB::ErrorType: 'static,
 {
     let ((x0, x1), (y0, y1)) = axis_ranges(plot);
+    let z = title.sizes;
     let mut chart = ChartBuilder::on(body)
         .caption(title.text, (FONT, title.size))
-        .margin(14)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
+        .margin(z.gap * 2)
+        .x_label_area_size(z.tick + z.label + 2 * z.gap)
+        .y_label_area_size(z.tick * 3 + z.label + z.gap)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(draw_err)?;
-    chart
-        .configure_mesh()
-        .x_desc(plot.x_label.as_str())
+    // Steps are whole numbers: label them so ("50", not "50.0"), with whole-number ticks.
+    let integral = is_integral(plot, |p| p.0);
+    let x_ticks = if integral {
+        ((x1 - x0).floor() as usize + 1).clamp(2, 10)
+    } else {
+        10
+    };
+    let int_format = |v: &f64| format!("{v:.0}");
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(plot.x_label.as_str())
         .y_desc(plot.y_label.as_str())
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 15))
-        .light_line_style(RGBColor(235, 235, 235))
-        .draw()
-        .map_err(draw_err)?;
+        .x_labels(x_ticks)
+        .label_style((FONT, z.tick))
+        .axis_desc_style((FONT, z.label))
+        .light_line_style(RGBColor(235, 235, 235));
+    if integral {
+        mesh.x_label_formatter(&int_format);
+    }
+    mesh.draw().map_err(draw_err)?;
     for s in &plot.series {
-        series(&mut chart, s)?;
+        series(&mut chart, s, z)?;
     }
     chart
         .configure_series_labels()
-        .label_font((FONT, 13))
+        .legend_area_size(3 * z.label)
+        .margin(z.gap)
+        .label_font((FONT, z.label))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(180, 180, 180))
         .position(SeriesLabelPosition::UpperRight)
@@ -79,35 +92,56 @@ fn axis_ranges(plot: &Plot) -> ((f64, f64), (f64, f64)) {
     }
 }
 
+/// Whether every finite coordinate (`f` of each point) is a whole number (steps).
+fn is_integral(plot: &Plot, f: fn(&(f64, f64)) -> f64) -> bool {
+    let mut any = false;
+    for v in plot
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(f))
+        .filter(|v| v.is_finite())
+    {
+        if v.fract() != 0.0 {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
 /// One series in its stroke, with its legend entry when it has a name.
 fn series<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart<'a, DB>,
     s: &Series,
+    z: Sizes,
 ) -> Result<(), FigureError>
 where
     DB::ErrorType: 'static,
 {
     let colour = rgb(s.colour);
-    let style = ShapeStyle::from(&colour).stroke_width(2);
+    let style = ShapeStyle::from(&colour).stroke_width(z.line);
     let pts = s.points.clone();
+    let (dash, dot) = (z.line * 4, z.line);
     let anno = match s.stroke {
         Stroke::Solid => chart.draw_series(LineSeries::new(pts, style)),
-        Stroke::Dashed => chart.draw_series(DashedLineSeries::new(pts, 8, 5, style)),
-        Stroke::Dotted => chart.draw_series(DashedLineSeries::new(pts, 2, 4, style)),
-        Stroke::Markers => {
-            chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 2, colour.filled())))
-        }
+        Stroke::Dashed => chart.draw_series(DashedLineSeries::new(pts, dash, dash * 5 / 8, style)),
+        Stroke::Dotted => chart.draw_series(DashedLineSeries::new(pts, dot, dot * 2, style)),
+        Stroke::Markers => chart.draw_series(
+            pts.into_iter()
+                .map(|p| Circle::new(p, z.marker, colour.filled())),
+        ),
     }
     .map_err(draw_err)?;
     if !s.name.is_empty() {
         let markers = s.stroke == Stroke::Markers;
+        let (len, dot) = (2 * z.label as i32, z.marker + 1);
         anno.label(s.name.clone()).legend(move |(x, y)| {
             // A dot for scattered points, a line segment for curves.
-            let style = ShapeStyle::from(&colour).stroke_width(3);
-            let len = if markers { 0 } else { 18 };
+            let style = ShapeStyle::from(&colour).stroke_width(dot);
+            let len = if markers { 0 } else { len };
             EmptyElement::at((x, y))
                 + PathElement::new(vec![(0, 0), (len, 0)], style)
-                + Circle::new((9, 0), if markers { 3 } else { 0 }, colour.filled())
+                + Circle::new((len / 2, 0), if markers { dot } else { 0 }, colour.filled())
         });
     }
     Ok(())

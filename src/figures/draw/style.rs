@@ -34,8 +34,42 @@ pub(super) fn rgb((r, g, b): Rgb) -> RGBColor {
     RGBColor(r, g, b)
 }
 
-/// A figure's title and its font size (which follows the figure's size).
+/// A figure's title and the sizes of its text and lines.
 pub(super) struct Title<'a> {
     pub(super) text: &'a str,
     pub(super) size: u32,
+    pub(super) sizes: Sizes,
+}
+
+/// Text and line sizes that follow the figure's width (pixels; SVG user units), so a figure
+/// reads the same placed at a paper's column width or on a slide. plotters sizes text by its
+/// line height, 1.24 em for the bundled face, so the em (the SVG's `font-size`) of tick labels
+/// is 1.9 % of the width, of axis labels, legend and body text 2.1 %, of titles 2.6 %
+/// (matplotlib's defaults on its 6.4 in figure are ≈ 2.2 %); lines 0.22 %, markers 0.25 %.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Sizes {
+    pub(super) tick: u32,
+    pub(super) label: u32,
+    pub(super) title: u32,
+    pub(super) line: u32,
+    pub(super) marker: u32,
+    /// A small gap (1 % of the width).
+    pub(super) gap: u32,
+}
+
+/// plotters' text size per em of the bundled face (its SVG writes `font-size` = size / 1.24).
+const EM: f64 = 1.24;
+
+impl Sizes {
+    pub(super) fn for_width(width: u32) -> Self {
+        let part = |share: f64, least: u32| ((f64::from(width) * share).round() as u32).max(least);
+        Self {
+            tick: part(0.019 * EM, 6),
+            label: part(0.021 * EM, 7),
+            title: part(0.026 * EM, 8),
+            line: part(0.0022, 1),
+            marker: part(0.0025, 2),
+            gap: part(0.01, 2),
+        }
+    }
 }

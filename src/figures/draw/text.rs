@@ -14,17 +14,20 @@ pub(super) fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    let z = title.sizes;
+    let pad = (z.gap * 2) as i32;
     body.draw_text(
         title.text,
         &TextStyle::from((FONT, title.size).into_font()),
-        (16, 12),
+        (pad, pad),
     )
     .map_err(draw_err)?;
+    let row = (z.label * 8 / 5) as i32;
     for (k, line) in lines.iter().enumerate() {
         body.draw_text(
             line,
-            &TextStyle::from((FONT, 16).into_font()),
-            (16, title.size as i32 + 30 + 26 * k as i32),
+            &TextStyle::from((FONT, z.label).into_font()),
+            (pad, 2 * pad + title.size as i32 + row * k as i32),
         )
         .map_err(draw_err)?;
     }
