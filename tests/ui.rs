@@ -274,6 +274,10 @@ fn the_embedding_view_moves_with_the_network() {
             .is_some_and(|f| f.projection == Projection::Pca)
     });
     h.get_by_label_contains("PCA: the two directions of largest spread");
+    // What the panel shows (and Export… writes) says it is a PCA, not a t-SNE.
+    let shown = h.state().state().view.tsne.clone().expect("a layout");
+    assert_eq!(shown.projection, Projection::Pca);
+    h.get_by_label_contains("PCA of held-out embeddings");
     h.get_by_label("Reset").click();
     step_until(&mut h, "a new run", |a| a.state().view.step == 0);
 }

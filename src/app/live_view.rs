@@ -56,6 +56,9 @@ impl AppState {
     /// Takes the newest frame into the view, and records it when the timeline is due one.
     pub(super) fn poll_live(&mut self) {
         let Some(frame) = self.live.as_ref().and_then(LiveTsne::frame) else {
+            // Cleared (a new run): the view shows only this run's layouts.
+            self.view.live = None;
+            self.view.tsne = None;
             return;
         };
         // The iteration at which the layout had first taken in embeddings to record.

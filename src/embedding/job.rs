@@ -5,6 +5,26 @@
 use super::tsne::TsneParams;
 use crate::training::config::TsneSettings;
 
+/// A projection of the embeddings to the plane.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Projection {
+    /// t-SNE (in the window: optimised live).
+    #[default]
+    Tsne,
+    /// The top two principal components (instant, deterministic).
+    Pca,
+}
+
+impl Projection {
+    /// Its name in titles and captions.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tsne => "t-SNE",
+            Self::Pca => "PCA",
+        }
+    }
+}
+
 /// Input of one layout.
 #[derive(Debug, Clone)]
 pub struct TsneRequest {
@@ -32,6 +52,8 @@ pub struct TsneLayout {
     /// Points left out by the cap (0 when every point is drawn).
     pub subsampled_from: usize,
     pub seconds: f64,
+    /// How the points were laid out.
+    pub projection: Projection,
 }
 
 /// Runs t-SNE synchronously (pairscope's engine, [`super::tsne`]); a panic comes back as an
@@ -76,6 +98,7 @@ fn run_tsne_inner(request: &TsneRequest, stop: &dyn Fn() -> bool) -> Result<Tsne
         &keep,
         layout.xy,
         started.elapsed().as_secs_f64(),
+        Projection::Tsne,
     ))
 }
 
@@ -104,6 +127,7 @@ pub(super) fn layout_of(
     keep: &[usize],
     xy: Vec<[f64; 2]>,
     seconds: f64,
+    projection: Projection,
 ) -> TsneLayout {
     let n_all = request.labels.len();
     TsneLayout {
@@ -117,6 +141,7 @@ pub(super) fn layout_of(
         on_training: request.settings.on_training,
         subsampled_from: if keep.len() < n_all { n_all } else { 0 },
         seconds,
+        projection,
     }
 }
 

@@ -21,10 +21,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
-use serde::{Deserialize, Serialize};
 
 use super::affinity::{Affinities, affinities, effective_perplexity};
-use super::job::{TsneLayout, TsneRequest, layout_of, subsample};
+use super::job::{Projection, TsneLayout, TsneRequest, layout_of, subsample};
 use super::pca::pca2;
 use super::tsne::{Optimizer, Phase, TsneParams, initial_layout};
 use crate::training::config::TsneSettings;
@@ -37,16 +36,6 @@ pub const PUBLISH_EVERY: Duration = Duration::from_millis(40);
 pub const FEED_EVERY: Duration = Duration::from_millis(250);
 /// Iterations after the last feed before the optimiser rests (it wakes on the next feed).
 pub const SETTLE: usize = 300;
-
-/// The view's projection of the embeddings.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Projection {
-    /// t-SNE, optimised live.
-    #[default]
-    Tsne,
-    /// The top two principal components (instant, deterministic).
-    Pca,
-}
 
 /// What the view shows now.
 #[derive(Debug, Clone)]
@@ -70,6 +59,8 @@ struct Inbox {
     feed: Option<(TsneRequest, Projection)>,
     restart: bool,
     stop: bool,
+    /// Forget the layout (a new run): the next feed starts cold.
+    forget: bool,
 }
 
 #[derive(Default)]
@@ -125,10 +116,15 @@ impl LiveTsne {
         self.shared.wake.notify_one();
     }
 
-    /// Stop and forget the layout (a new run).
+    /// Stop and forget the layout (a new run): no frame until the next feed, which starts cold.
     pub fn clear(&self) {
-        self.stop();
+        let mut inbox = self.shared.inbox.lock();
+        inbox.feed = None;
+        inbox.restart = false;
+        inbox.stop = true;
+        inbox.forget = true;
         *self.shared.frame.lock() = None;
+        self.shared.wake.notify_one();
     }
 
     /// The newest frame.
@@ -188,6 +184,11 @@ impl Optimiser {
                         inbox.stop = false;
                         self.halt(shared);
                         notify();
+                    }
+                    if std::mem::take(&mut inbox.forget) {
+                        // A frame published since `clear` belongs to the old run.
+                        self.state = None;
+                        *shared.frame.lock() = None;
                     }
                     let busy = self.state.as_ref().is_some_and(|s| s.remaining > 0);
                     let feed_wait = self.feed_wait();
@@ -250,7 +251,8 @@ impl Optimiser {
             let started = Instant::now();
             let subset = subsample(&request);
             let (xy, _) = pca2(&subset.points, request.d);
-            let layout = layout_of(&request, &subset.keep, xy, started.elapsed().as_secs_f64());
+            let seconds = started.elapsed().as_secs_f64();
+            let layout = layout_of(&request, &subset.keep, xy, seconds, Projection::Pca);
             self.generation += 1;
             *shared.frame.lock() = Some(LiveFrame {
                 layout: Arc::new(layout),
@@ -361,6 +363,7 @@ impl Optimiser {
             &state.keep,
             state.opt.positions(),
             state.started.elapsed().as_secs_f64(),
+            Projection::Tsne,
         );
         *shared.frame.lock() = Some(LiveFrame {
             layout: Arc::new(layout),
@@ -442,7 +445,17 @@ mod tests {
         );
         // A restart is cold: a new generation.
         live.restart();
-        assert!(wait_for(&live, "a cold restart", |f| f.generation > generation).iteration < 300);
+        let restarted = wait_for(&live, "a cold restart", |f| f.generation > generation);
+        assert!(restarted.iteration < 300);
+        // A new run forgets the layout: nothing shown, and the same points start cold.
+        live.clear();
+        assert!(live.frame().is_none());
+        live.feed(request(60, 0.0), Projection::Tsne);
+        let fresh = wait_for(&live, "the new run's layout", |f| f.layout.step == 60);
+        assert!(
+            fresh.generation > restarted.generation,
+            "a cleared layout must start cold"
+        );
         live.feed(request(50, 0.0), Projection::Pca);
         let pca = wait_for(&live, "PCA", |f| f.projection == Projection::Pca);
         assert_eq!(pca.layout.xy.len(), 60);

@@ -15,5 +15,5 @@ pub mod repulsion;
 pub mod tsne;
 
 pub use crate::training::config::TsneSettings;
-pub use job::{TsneLayout, TsneRequest, run_tsne, run_tsne_until};
-pub use live::{LiveFrame, LiveTsne, Projection};
+pub use job::{Projection, TsneLayout, TsneRequest, run_tsne, run_tsne_until};
+pub use live::{LiveFrame, LiveTsne};

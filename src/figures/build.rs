@@ -336,9 +336,16 @@ fn by_class(points: &[(f64, f64)], labels: &[u32], names: &[String]) -> Vec<Seri
 /// A t-SNE layout by class.
 pub fn tsne(layout: &TsneLayout, class_names: &[String]) -> Figure {
     let pts: Vec<(f64, f64)> = layout.xy.iter().map(|p| (p[0], p[1])).collect();
+    let (x_label, y_label) = match layout.projection {
+        crate::embedding::Projection::Tsne => (
+            "t-SNE 1 (distances between clusters are not meaningful)",
+            "t-SNE 2",
+        ),
+        crate::embedding::Projection::Pca => ("principal component 1", "principal component 2"),
+    };
     Figure::Plot(Plot {
-        x_label: "t-SNE 1 (distances between clusters are not meaningful)".into(),
-        y_label: "t-SNE 2".into(),
+        x_label: x_label.into(),
+        y_label: y_label.into(),
         series: by_class(&pts, &layout.labels, class_names),
         equal_aspect: true,
         x_range: None,

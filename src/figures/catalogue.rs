@@ -250,17 +250,17 @@ fn raw(run: &RunData) -> Option<(String, Figure)> {
 }
 
 fn tsne(run: &RunData) -> Option<(String, Figure)> {
-    let title = |step, on_training| {
+    let title = |method: &str, step, on_training| {
         let rows = if on_training { "training" } else { "held-out" };
-        format!("t-SNE of {rows} embeddings (step {step})")
+        format!("{method} of {rows} embeddings (step {step})")
     };
     match run.embedding.as_ref()? {
         EmbeddingData::Tsne(t) => Some((
-            title(t.step, t.on_training),
+            title(t.projection.name(), t.step, t.on_training),
             build::tsne(t, &run.data.class_names),
         )),
         EmbeddingData::TsneFailed { step, reason } => Some((
-            title(*step, false),
+            title("t-SNE", *step, false),
             Figure::Text {
                 lines: vec![format!("no layout: {reason}")],
             },

@@ -73,10 +73,13 @@ pub fn title(state: &AppState) -> String {
     } else {
         "held-out"
     };
-    let method = match state.settings.projection {
-        Projection::Tsne => "t-SNE",
-        Projection::Pca => "PCA",
-    };
+    // What is shown (a switch takes effect with the next frame).
+    let method = state
+        .view
+        .tsne
+        .as_ref()
+        .map_or(state.settings.projection, |t| t.projection)
+        .name();
     match &state.view.tsne {
         Some(t) => format!("{method} of {what} embeddings (step {})", t.step),
         None => format!("{method} of {what} embeddings"),

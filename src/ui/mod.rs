@@ -251,7 +251,8 @@ impl PairscopeApp {
                 commands,
             );
             if self.state.active_config.embedding_dim > 3 {
-                cols[2].small(match self.state.settings.projection {
+                let shown = view.tsne.as_ref().map_or(self.state.settings.projection, |t| t.projection);
+                cols[2].small(match shown {
                     crate::embedding::Projection::Tsne => {
                         "Distances between t-SNE clusters are not meaningful."
                     }

@@ -215,6 +215,7 @@ mod tests {
             on_training: false,
             subsampled_from: 0,
             seconds: 0.0,
+            projection: Default::default(),
         };
         let names: Vec<String> = (0..classes).map(|k| k.to_string()).collect();
         let Figure::Plot(Plot { series, .. }) = build::tsne(&layout, &names) else {

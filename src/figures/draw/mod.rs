@@ -5,6 +5,7 @@
 
 mod heatmap;
 mod images;
+mod legend;
 mod plot;
 pub(super) mod style;
 mod text;

@@ -5,6 +5,7 @@ use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
+use super::legend::{self, Place};
 use super::style::{FONT, Sizes, Title, draw_err, rgb};
 use crate::figures::figure::{FigureError, Plot, Series, Stroke};
 
@@ -20,11 +21,26 @@ where
 {
     let ((x0, x1), (y0, y1)) = axis_ranges(plot);
     let z = title.sizes;
-    let mut chart = ChartBuilder::on(body)
+    let (x_area, y_area) = (z.tick + z.label + 2 * z.gap, z.tick * 3 + z.label + z.gap);
+    // The legend goes where no data is: an empty corner, else a column to the right.
+    let (bw, bh) = body.dim_in_pixel();
+    let plot_px = (
+        bw.saturating_sub(y_area + 4 * z.gap),
+        bh.saturating_sub(x_area + title.size * 3 / 2 + 4 * z.gap),
+    );
+    let place = legend::place(plot, ((x0, x1), (y0, y1)), plot_px, z);
+    let (chart_area, column) = match place {
+        Place::Right(width) => {
+            let (left, right) = body.split_horizontally(bw.saturating_sub(width));
+            (left, Some(right))
+        }
+        Place::None | Place::Corner(_) => (body.clone(), None),
+    };
+    let mut chart = ChartBuilder::on(&chart_area)
         .caption(title.text, (FONT, title.size))
         .margin(z.gap * 2)
-        .x_label_area_size(z.tick + z.label + 2 * z.gap)
-        .y_label_area_size(z.tick * 3 + z.label + z.gap)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(draw_err)?;
     // Steps are whole numbers: label them so ("50", not "50.0"), with whole-number ticks.
@@ -49,16 +65,80 @@ where
     for s in &plot.series {
         series(&mut chart, s, z)?;
     }
-    chart
-        .configure_series_labels()
-        .legend_area_size(3 * z.label)
-        .margin(z.gap)
-        .label_font((FONT, z.label))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(180, 180, 180))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
+    match place {
+        Place::Corner(corner) => {
+            chart
+                .configure_series_labels()
+                .legend_area_size(3 * z.label)
+                .margin(z.gap)
+                .label_font((FONT, z.label))
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(180, 180, 180))
+                .position(corner.position())
+                .draw()
+                .map_err(draw_err)?;
+        }
+        Place::Right(_) => {
+            if let Some(column) = &column {
+                legend_column(column, plot, (title.size * 3 / 2 + 2 * z.gap) as i32, z)?;
+            }
+        }
+        Place::None => {}
+    }
+    Ok(())
+}
+
+/// The legend as a column beside the plot: each named series' stroke and name.
+fn legend_column<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    plot: &Plot,
+    top: i32,
+    z: Sizes,
+) -> Result<(), FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    let (len, row) = (2 * z.label as i32, (z.label * 5 / 4) as i32);
+    let text = TextStyle::from((FONT, z.label).into_font());
+    let named = plot.series.iter().filter(|s| !s.name.is_empty());
+    for (k, s) in named.enumerate() {
+        let y = top + row * k as i32 + row / 2;
+        let colour = rgb(s.colour);
+        let style = ShapeStyle::from(&colour).stroke_width(z.line);
+        let x = z.gap as i32;
+        match s.stroke {
+            Stroke::Markers => area.draw(&Circle::new(
+                (x + len / 2, y),
+                z.marker + 1,
+                colour.filled(),
+            )),
+            Stroke::Solid => area.draw(&PathElement::new(vec![(x, y), (x + len, y)], style)),
+            Stroke::Dashed | Stroke::Dotted => {
+                let (on, off) = if s.stroke == Stroke::Dashed {
+                    (len / 3, len / 6)
+                } else {
+                    (z.line as i32, 2 * z.line as i32)
+                };
+                let mut a = x;
+                while a < x + len {
+                    area.draw(&PathElement::new(
+                        vec![(a, y), ((a + on).min(x + len), y)],
+                        style,
+                    ))
+                    .map_err(draw_err)?;
+                    a += on + off.max(1);
+                }
+                Ok(())
+            }
+        }
         .map_err(draw_err)?;
+        area.draw_text(
+            &s.name,
+            &text,
+            (x + len + z.gap as i32, y - z.label as i32 / 2),
+        )
+        .map_err(draw_err)?;
+    }
     Ok(())
 }
 
