@@ -282,19 +282,27 @@ pub fn metrics_curve(
             stroke: Stroke::Solid,
         });
     }
+    // Baselines of Recall@1, MAP@R and NMI in their metric's colour, explained once: one
+    // legend entry per kind of baseline (its line style), not one per line.
     for (base, what, stroke) in [
-        (untrained, "untrained", Stroke::Dashed),
+        (untrained, "untrained network", Stroke::Dashed),
         (raw, "raw inputs", Stroke::Dotted),
     ] {
         if let Some(b) = base {
-            for (name, f, colour) in [metrics[0], metrics[4], metrics[5]] {
+            for (_, f, colour) in [metrics[0], metrics[4], metrics[5]] {
                 series.push(Series {
-                    name: format!("{what} {name}"),
+                    name: String::new(),
                     points: vec![(x0, f(b)), (x1, f(b))],
                     colour,
                     stroke,
                 });
             }
+            series.push(Series {
+                name: what.into(),
+                points: Vec::new(),
+                colour: (90, 90, 90),
+                stroke,
+            });
         }
     }
     Figure::Plot(Plot {
@@ -456,4 +464,49 @@ pub fn batch_json(batch: &BatchSnapshot) -> serde_json::Value {
         "negative_pairs": kept(MiningCode::NegativeKept),
         "pair_loss": batch.pair_loss.as_ref().map(|l| l.chunks(m.max(1)).collect::<Vec<_>>()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The held-out metrics figure explains its baselines once: six metric curves, six baseline
+    /// lines without legend entries, and one legend entry per kind of baseline.
+    #[test]
+    fn the_metrics_legend_names_each_baseline_kind_once() {
+        let r = |v| Retrieval {
+            recall_at_1: v,
+            recall_at_2: v,
+            recall_at_4: v,
+            recall_at_8: v,
+            nmi: v,
+            map_at_r: v,
+        };
+        let evals: Vec<EvalPoint> = (0..4)
+            .map(|k| EvalPoint {
+                step: k * 25,
+                metrics: r(0.5 + 0.1 * k as f64),
+            })
+            .collect();
+        let Figure::Plot(plot) = metrics_curve(&evals, Some(&r(0.4)), Some(&r(0.3))) else {
+            panic!("a plot");
+        };
+        let named: Vec<&str> = plot
+            .series
+            .iter()
+            .map(|s| s.name.as_str())
+            .filter(|n| !n.is_empty())
+            .collect();
+        assert_eq!(named.len(), 8, "{named:?}");
+        assert_eq!(
+            named.iter().filter(|n| n.starts_with("untrained")).count(),
+            1
+        );
+        assert_eq!(
+            named.iter().filter(|n| n.starts_with("raw inputs")).count(),
+            1
+        );
+        let baselines = plot.series.iter().filter(|s| s.name.is_empty()).count();
+        assert_eq!(baselines, 6);
+    }
 }

@@ -45,10 +45,13 @@ where
         .map_err(draw_err)?;
     // Steps are whole numbers: label them so ("50", not "50.0"), with whole-number ticks.
     let integral = is_integral(plot, |p| p.0);
+    // As many ticks as fit: a label is at most ~5 ems wide ("-40.0", "1500").
+    let (plot_w, _) = chart.plotting_area().dim_in_pixel();
+    let fit = (plot_w / (z.tick * 4).max(1)).clamp(2, 10) as usize;
     let x_ticks = if integral {
-        ((x1 - x0).floor() as usize + 1).clamp(2, 10)
+        ((x1 - x0).floor() as usize + 1).clamp(2, fit)
     } else {
-        10
+        fit
     };
     let int_format = |v: &f64| format!("{v:.0}");
     let mut mesh = chart.configure_mesh();
