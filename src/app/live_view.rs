@@ -29,7 +29,7 @@ impl AppState {
 
     /// New embeddings for the view; `record` also marks the layout of this step for the
     /// timeline.
-    pub(super) fn feed_live(&mut self, held_out: &HeldOutEmbedding, record: bool) {
+    pub(super) fn feed_live(&mut self, held_out: &Arc<HeldOutEmbedding>, record: bool) {
         let Some(live) = &self.live else {
             return;
         };
@@ -40,6 +40,7 @@ impl AppState {
             let seen = self.view.tsne_record_at.and_then(|(_, seen)| seen);
             self.view.tsne_record_at = Some((held_out.step, seen));
         }
+        self.view.live_fed = Some(Arc::clone(held_out));
         live.feed(
             TsneRequest {
                 step: held_out.step,
@@ -95,14 +96,11 @@ impl AppState {
         }
     }
 
-    /// Switch between t-SNE and PCA, at once on the newest embeddings.
+    /// Switch between t-SNE and PCA, at once on the embeddings the view last took.
     pub(super) fn set_projection(&mut self, projection: Projection) {
         self.settings.projection = projection;
-        let newest = self.view.held_out.clone();
-        if let Some(held_out) = newest.filter(|_| !self.settings.tsne.on_training) {
+        if let Some(held_out) = self.view.live_fed.clone() {
             self.feed_live(&held_out, false);
-        } else if let Some(live) = &self.live {
-            live.restart();
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct RunView {
     pub live: Option<crate::embedding::LiveFrame>,
     /// One layout every `tsne_every` steps (the timeline), at most [`super::TSNE_HISTORY`].
     pub tsne_history: Vec<Arc<TsneLayout>>,
+    /// The embeddings the view was last given (a projection switch lays them out again).
+    pub live_fed: Option<Arc<HeldOutEmbedding>>,
     /// The step whose layout the timeline waits for, and the layout's iteration when it first
     /// showed that step's embeddings.
     pub tsne_record_at: Option<(u64, Option<usize>)>,

@@ -114,12 +114,6 @@ impl AppState {
         self.jobs.is_running(JobKind::Fork) || self.pending_compare.is_some()
     }
 
-    /// Start time and point count of the t-SNE layout being computed, if any.
-    /// Whether the embedding view is still moving.
-    pub fn tsne_busy(&self) -> bool {
-        self.view.live.as_ref().is_some_and(|f| f.moving)
-    }
-
     /// Whether the settings differ from the running worker's in a way only Reset applies.
     pub fn reset_pending(&self) -> bool {
         let mut a = self.settings.config.clone();

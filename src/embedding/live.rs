@@ -84,7 +84,7 @@ impl LiveTsne {
         let worker = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("pairscope-tsne-live".into())
-            .spawn(move || Optimiser::default().run(&worker, notify.as_ref()))?;
+            .spawn(move || Worker::default().run(&worker, notify.as_ref()))?;
         Ok(Self {
             shared,
             thread: Some(thread),
@@ -109,21 +109,23 @@ impl LiveTsne {
 
     /// Stop iterating now (the current picture stays) and forget queued embeddings.
     pub fn stop(&self) {
-        let mut inbox = self.shared.inbox.lock();
-        inbox.feed = None;
-        inbox.restart = false;
-        inbox.stop = true;
-        self.shared.wake.notify_one();
+        self.halt(false);
     }
 
     /// Stop and forget the layout (a new run): no frame until the next feed, which starts cold.
     pub fn clear(&self) {
+        self.halt(true);
+    }
+
+    fn halt(&self, forget: bool) {
         let mut inbox = self.shared.inbox.lock();
         inbox.feed = None;
         inbox.restart = false;
         inbox.stop = true;
-        inbox.forget = true;
-        *self.shared.frame.lock() = None;
+        inbox.forget |= forget;
+        if forget {
+            *self.shared.frame.lock() = None;
+        }
         self.shared.wake.notify_one();
     }
 
@@ -145,9 +147,9 @@ impl Drop for LiveTsne {
     }
 }
 
-/// The optimiser's state on its thread.
+/// The thread's side: the layout being optimised and the pacing.
 #[derive(Default)]
-struct Optimiser {
+struct Worker {
     state: Option<State>,
     generation: u64,
     last_publish: Option<Instant>,
@@ -171,7 +173,7 @@ struct State {
     started: Instant,
 }
 
-impl Optimiser {
+impl Worker {
     fn run(&mut self, shared: &Shared, notify: &dyn Fn()) {
         loop {
             let (feed, restart) = {
