@@ -1,13 +1,15 @@
 //! Time per batch of S + mining + weights + colour map, d = 64, multi-similarity loss with the
-//! MS miner, for m = 256, 1024, 4096: the CPU path (f32 S, the loss engine, the CPU colour map)
+//! MS miner, for m = 256, 1024, 4096: the CPU path (`gpu::colormap::cpu_batch`, from the
+//! embeddings: normalise, f32 S, the loss engine, the CPU colour map; what `pairscope doctor`
+//! reports as `timings_ms.cpu` at m = 1024)
 //! against the WGSL pipeline on whatever adapter wgpu finds (upload and waiting for the device
 //! included, no read-back). `cargo bench --bench heatmap`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use pairscope::gpu::colormap::{self, ColorMap};
+use pairscope::gpu::colormap;
 use pairscope::gpu::parity::SeededBatch;
 use pairscope::gpu::{BatchWork, GpuPlan, HeadlessGpu, View};
-use pairscope::losses::{self, Loss, LossSpec, Miner};
+use pairscope::losses::{Loss, LossSpec, Miner};
 
 fn pipeline(c: &mut Criterion) {
     let d = 64;
@@ -27,15 +29,8 @@ fn pipeline(c: &mut Criterion) {
     for m in [256, 1024, 4096] {
         let batch = SeededBatch::new(m, d, m / 16, 1);
         let labels: Vec<i64> = batch.labels.iter().map(|&y| i64::from(y)).collect();
-        group.bench_with_input(BenchmarkId::new("cpu", m), &m, |b, &m| {
-            b.iter(|| {
-                let s = colormap::similarity(&batch.emb, m, d);
-                let s64: Vec<f64> = s.iter().map(|&v| f64::from(v)).collect();
-                let out = losses::evaluate(&spec, &s64, &labels).expect("valid");
-                let w: Vec<f32> = out.weights.iter().map(|w| w.abs() as f32).collect();
-                let hi = w.iter().copied().fold(0.0_f32, f32::max);
-                colormap::colorize(&w, ColorMap::Sequential, 0.0, hi)
-            });
+        group.bench_with_input(BenchmarkId::new("cpu", m), &m, |b, _| {
+            b.iter(|| colormap::cpu_batch(&spec, &batch.emb, d, &labels).expect("valid"));
         });
         if let Some(g) = &gpu {
             let mut buffers = g.buffers(m, d);

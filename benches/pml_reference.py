@@ -1,29 +1,87 @@
-"""Reference timings: pytorch-metric-learning CPU forward + backward for the cases of
-benches/losses.rs (pip install torch pytorch-metric-learning; python3 benches/pml_reference.py)."""
-# PML CPU forward + backward for the same cases as benches/losses.rs.
-import time, torch
-from pytorch_metric_learning import losses, miners
+"""The peer's side of `cargo bench --bench losses`: pytorch-metric-learning 2.9 forward + backward
+from the embeddings, on the CPU, for the same cases (same names, m, d, labels, parameters).
+
+    pip install torch pytorch-metric-learning==2.9.0
+    python3 benches/pml_reference.py                 # m = 256, 1024, 4096; float32 and float64
+    python3 benches/pml_reference.py 1024 --f32      # one size, float32 only
+
+Each case: L2-normalised Gaussian rows (d = 64), labels i // 4 (K = 4 per class), the miner (if
+any) and the loss forward, then backward to the embeddings; PML normalises the rows itself
+(CosineSimilarity), as pairscope's `evaluate_embeddings` does. Both use 2 threads. Output lines:
+`pml <case>/<m> <dtype>: <ms> ms (median of N)`, the names being the criterion ids of
+benches/losses.rs (`from_embeddings/<case>/<m>`).
+"""
+import statistics
+import sys
+import time
+
+import torch
+from pytorch_metric_learning import distances, losses, miners
+
 torch.set_num_threads(2)
-def case(name, loss_fn, miner, m, d=64, dtype=torch.float32):
+D = 64
+K = 4
+
+
+def cases():
+    """pairscope's defaults (src/losses/spec/params.rs), spelled out for PML."""
+    cos = distances.CosineSimilarity
+    return [
+        (
+            "multi_similarity+ms_miner",
+            losses.MultiSimilarityLoss(alpha=2, beta=50, base=0.5),
+            miners.MultiSimilarityMiner(epsilon=0.1),
+        ),
+        (
+            "contrastive",
+            losses.ContrastiveLoss(pos_margin=1, neg_margin=0.5, distance=cos()),
+            None,
+        ),
+        (
+            "triplet_margin+batch_hard",
+            losses.TripletMarginLoss(margin=0.05, distance=cos()),
+            miners.BatchHardMiner(distance=cos()),
+        ),
+    ]
+
+
+def time_case(name, loss_fn, miner, m, dtype):
     g = torch.Generator().manual_seed(0)
-    k = 4
-    labels = torch.arange(m) // k
-    x = torch.randn(m, d, generator=g, dtype=dtype)
+    labels = torch.arange(m) // K
+    x = torch.randn(m, D, generator=g, dtype=dtype)
     x = torch.nn.functional.normalize(x, dim=1).requires_grad_(True)
+
     def run():
         pairs = miner(x, labels) if miner else None
-        l = loss_fn(x, labels, pairs)
-        l.backward()
+        loss = loss_fn(x, labels, pairs)
+        loss.backward()
         x.grad = None
+
     run()
-    reps = max(3, int(2.0 / max(1e-4, (lambda t0: (run(), time.perf_counter()-t0)[1])(time.perf_counter()))))
-    reps = min(reps, 200)
     t0 = time.perf_counter()
-    for _ in range(reps): run()
-    dt = (time.perf_counter() - t0) / reps
-    print(f"{name:40s} m={m:5d} {dtype}: {dt*1e3:9.3f} ms")
-for m in [256, 1024, 4096]:
-    for dtype in [torch.float32, torch.float64]:
-        case("multi_similarity+ms_miner", losses.MultiSimilarityLoss(alpha=2, beta=50, base=0.5), miners.MultiSimilarityMiner(0.1), m, dtype=dtype)
-        case("triplet_margin+batch_hard", losses.TripletMarginLoss(margin=0.1, distance=__import__('pytorch_metric_learning.distances', fromlist=['x']).CosineSimilarity()), miners.BatchHardMiner(distance=__import__('pytorch_metric_learning.distances', fromlist=['x']).CosineSimilarity()), m, dtype=dtype)
-        case("contrastive", losses.ContrastiveLoss(pos_margin=1, neg_margin=0.5, distance=__import__('pytorch_metric_learning.distances', fromlist=['x']).CosineSimilarity()), None, m, dtype=dtype)
+    run()
+    once = time.perf_counter() - t0
+    # About 2 s per case, at least 5 and at most 100 samples; the median resists the load.
+    reps = min(100, max(5, int(2.0 / max(once, 1e-4))))
+    samples = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - t0)
+    ms = statistics.median(samples) * 1e3
+    kind = str(dtype).removeprefix("torch.")
+    print(f"pml {name}/{m} {kind}: {ms:.3f} ms (median of {reps})", flush=True)
+
+
+def main():
+    args = sys.argv[1:]
+    sizes = [int(a) for a in args if a.isdigit()] or [256, 1024, 4096]
+    dtypes = [torch.float32] if "--f32" in args else [torch.float32, torch.float64]
+    for m in sizes:
+        for dtype in dtypes:
+            for name, loss_fn, miner in cases():
+                time_case(name, loss_fn, miner, m, dtype)
+
+
+if __name__ == "__main__":
+    main()

@@ -51,7 +51,10 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    // usvg (reading a figure's SVG for its PDF) warns about each zero-size shape plotters
+    // writes (a marker of radius 0, an empty polyline): invisible, and no news to a user.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,usvg=error"))
+        .init();
     let cli = Cli::try_parse().unwrap_or_else(|e| bad_flags(&e));
     quiet_vulkan_device_select(cli.command.is_some());
     match cli.command {

@@ -183,6 +183,7 @@ fn catalogue_entries_export_through_one_request_type() {
             format: Format::Png,
             width,
             caption: true,
+            preset: None,
         };
         if !figure.available(&run) {
             assert!(

@@ -456,6 +456,7 @@ impl Monkey {
                     format: Format::Svg,
                     width,
                     caption: self.rng.gen_bool(0.5),
+                    preset: None,
                 };
                 (format, "svg")
             }
@@ -465,6 +466,7 @@ impl Monkey {
                     format: Format::Png,
                     width,
                     caption: self.rng.gen_bool(0.5),
+                    preset: None,
                 };
                 (format, "png")
             }

@@ -8,7 +8,7 @@ mod common;
 
 use common::{cpu_config, harness_sized, step_until};
 use egui_kittest::kittest::Queryable as _;
-use pairscope::app::{AppCommand, RunStatus};
+use pairscope::app::RunStatus;
 use pairscope::figures::build::curve_scale;
 use pairscope::losses::MiningCode;
 use pairscope::losses::explain::{curve_caption, single_pair_weight};
@@ -76,24 +76,8 @@ fn compare_mode_switches_both_sides_to_their_weights() {
     step_until(&mut h, "the worker to start", |a| {
         a.state().status == RunStatus::Paused
     });
-    h.state_mut()
-        .state_mut()
-        .apply(AppCommand::StartCompare(LossSpec::new(Loss::Contrastive(
-            Default::default(),
-        ))));
-    step_until(&mut h, "both sides to start", |a| {
-        a.state()
-            .compare
-            .as_ref()
-            .is_some_and(|c| c.sides.iter().all(|s| s.started()))
-    });
-    h.get_by_label("Step").click();
-    step_until(&mut h, "both sides to train one batch", |a| {
-        a.state()
-            .compare
-            .as_ref()
-            .is_some_and(|c| c.in_sync() && c.sides[0].view.step == 1)
-    });
+    common::start_compare(&mut h);
+    common::compare_step(&mut h, 0);
     h.step();
     h.get_by_label("A: mined pairs");
     h.get_by_label("B: mined pairs");

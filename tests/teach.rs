@@ -8,7 +8,7 @@ use std::sync::Arc;
 use common::{cpu_config, harness_sized, step_until};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use pairscope::app::{AppCommand, RunStatus};
+use pairscope::app::RunStatus;
 use pairscope::losses::{self, Loss, LossSpec};
 use pairscope::training::Trainer;
 use pairscope::ui::PairscopeApp;
@@ -150,24 +150,8 @@ fn compare_mode_runs_two_sides_in_step() {
     step_until(&mut h, "the worker to start", |a| {
         a.state().status == RunStatus::Paused
     });
-    h.state_mut()
-        .state_mut()
-        .apply(AppCommand::StartCompare(LossSpec::new(Loss::Contrastive(
-            Default::default(),
-        ))));
-    step_until(&mut h, "both sides to start", |a| {
-        a.state()
-            .compare
-            .as_ref()
-            .is_some_and(|c| c.sides.iter().all(|s| s.started()))
-    });
-    h.get_by_label("Step").click();
-    step_until(&mut h, "both sides to train one batch", |a| {
-        a.state()
-            .compare
-            .as_ref()
-            .is_some_and(|c| c.in_sync() && c.sides[0].view.step == 1)
-    });
+    common::start_compare(&mut h);
+    common::compare_step(&mut h, 0);
     let c = h.state().state().compare.as_ref().expect("compare");
     let (x, y) = (
         c.sides[0].view.batch.clone().expect("A"),

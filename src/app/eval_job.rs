@@ -34,6 +34,7 @@ impl EvalJob {
         let thread = std::thread::Builder::new()
             .name("pairscope-eval".into())
             .spawn(move || {
+                crate::training::yield_to_the_window();
                 for (held_out, seed) in request_rx {
                     // A panic in one evaluation is reported and the job goes on.
                     let result = catch_unwind(AssertUnwindSafe(|| {

@@ -84,7 +84,10 @@ impl LiveTsne {
         let worker = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("pairscope-tsne-live".into())
-            .spawn(move || Worker::default().run(&worker, notify.as_ref()))?;
+            .spawn(move || {
+                crate::training::yield_to_the_window();
+                Worker::default().run(&worker, notify.as_ref());
+            })?;
         Ok(Self {
             shared,
             thread: Some(thread),

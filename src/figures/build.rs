@@ -8,7 +8,7 @@ use crate::embedding::TsneLayout;
 use crate::gpu::colormap::{ColorMap, MiningCode};
 use crate::losses::explain;
 use crate::metrics::Retrieval;
-use crate::palette::{self, BLUE, BLUISH_GREEN as GREEN, ORANGE, Rgb, SKY_BLUE, VERMILION};
+use crate::palette::{self, BLUE, BLUISH_GREEN as GREEN, ORANGE, Rgb, VERMILION};
 use crate::training::{BatchSnapshot, EvalPoint, LossPoint};
 
 /// The similarity heatmap of a batch.
@@ -195,25 +195,43 @@ pub fn pair_loss(batch: &BatchSnapshot) -> Option<Figure> {
 type MetricOf = fn(&Retrieval) -> f64;
 
 /// The training loss against steps (a long window run's older steps are drawn as the means of
-/// the steps merged into each point, and the legend says so).
+/// the steps merged into each point, and the legend says so). The loss axis fits the curve
+/// (`axis::loss_axis`); a start far above the rest is cut at the top, and the legend says which
+/// steps and how high they reach.
 pub fn loss_curve(history: &[LossPoint]) -> Figure {
-    let name = if history.iter().any(|p| p.steps > 1) {
-        "training loss (older steps averaged)"
+    let mut name = if history.iter().any(|p| p.steps > 1) {
+        "training loss (older steps averaged)".to_owned()
     } else {
-        "training loss"
+        "training loss".to_owned()
     };
+    let mut points: Vec<(f64, f64)> = history.iter().map(|s| (s.step as f64, s.loss)).collect();
+    let y_range = super::axis::loss_axis(&points).map(|axis| {
+        let steps = if axis.first == axis.last {
+            format!("step {}", axis.first)
+        } else if axis.every_one {
+            format!("steps {}–{}", axis.first, axis.last)
+        } else {
+            format!("some of steps {}–{}", axis.first, axis.last)
+        };
+        name.push_str(&format!(
+            "; {steps} above the plot (up to {:.3})",
+            axis.peak
+        ));
+        points = super::axis::cut_at(&points, axis.range.1);
+        axis.range
+    });
     Figure::Plot(Plot {
         x_label: "step".into(),
         y_label: "loss".into(),
         series: vec![Series {
-            name: name.into(),
-            points: history.iter().map(|s| (s.step as f64, s.loss)).collect(),
+            name,
+            points,
             colour: BLUE,
             stroke: Stroke::Solid,
         }],
         equal_aspect: false,
         x_range: None,
-        y_range: None,
+        y_range,
     })
 }
 
@@ -244,21 +262,22 @@ pub fn compare_losses(sides: &[CompareCurve]) -> Figure {
     })
 }
 
-/// Held-out metrics against steps, with the untrained network (dashed) and the raw inputs
-/// (dotted) as baselines.
+/// Held-out metrics against steps, with the untrained network and the raw inputs as
+/// baselines (thin, pale reference lines: long dashes and sparse dots).
 pub fn metrics_curve(
     evals: &[EvalPoint],
     untrained: Option<&Retrieval>,
     raw: Option<&Retrieval>,
 ) -> Figure {
-    // Recall@K in blues (lighter for larger K), MAP@R green, NMI vermilion: as on screen.
-    let metrics: [(&str, MetricOf, Rgb); 6] = [
-        ("Recall@1", |m| m.recall_at_1, BLUE),
-        ("Recall@2", |m| m.recall_at_2, SKY_BLUE),
-        ("Recall@4", |m| m.recall_at_4, (120, 170, 200)),
-        ("Recall@8", |m| m.recall_at_8, (170, 200, 220)),
-        ("MAP@R", |m| m.map_at_r, GREEN),
-        ("NMI", |m| m.nmi, VERMILION),
+    // Recall@K is one family: one colour, a line pattern per K. MAP@R and NMI have colours of
+    // their own and markers at the evaluations, so every curve stays apart in greyscale print.
+    let metrics: [(&str, MetricOf, Rgb, Stroke); 6] = [
+        ("Recall@1", |m| m.recall_at_1, BLUE, Stroke::Solid),
+        ("Recall@2", |m| m.recall_at_2, BLUE, Stroke::Dashed),
+        ("Recall@4", |m| m.recall_at_4, BLUE, Stroke::Dotted),
+        ("Recall@8", |m| m.recall_at_8, BLUE, Stroke::DashDot),
+        ("MAP@R", |m| m.map_at_r, GREEN, Stroke::SolidSquares),
+        ("NMI", |m| m.nmi, VERMILION, Stroke::SolidCircles),
     ];
     let (x0, x1) = evals
         .iter()
@@ -271,7 +290,7 @@ pub fn metrics_curve(
         (0.0, 1.0)
     };
     let mut series = Vec::new();
-    for (name, f, colour) in metrics {
+    for (name, f, colour, stroke) in metrics {
         series.push(Series {
             name: name.into(),
             points: evals
@@ -279,17 +298,17 @@ pub fn metrics_curve(
                 .map(|e| (e.step as f64, f(&e.metrics)))
                 .collect(),
             colour,
-            stroke: Stroke::Solid,
+            stroke,
         });
     }
     // Baselines of Recall@1, MAP@R and NMI in their metric's colour, explained once: one
     // legend entry per kind of baseline (its line style), not one per line.
     for (base, what, stroke) in [
-        (untrained, "untrained network", Stroke::Dashed),
-        (raw, "raw inputs", Stroke::Dotted),
+        (untrained, "untrained network", Stroke::ReferenceDashed),
+        (raw, "raw inputs", Stroke::ReferenceDotted),
     ] {
         if let Some(b) = base {
-            for (_, f, colour) in [metrics[0], metrics[4], metrics[5]] {
+            for (_, f, colour, _) in [metrics[0], metrics[4], metrics[5]] {
                 series.push(Series {
                     name: String::new(),
                     points: vec![(x0, f(b)), (x1, f(b))],

@@ -5,12 +5,12 @@
 //! row in [`FigureId::entry`].
 
 use super::build;
-use super::figure::{Figure, FigureError, FigureMeta, Format};
+use super::figure::{Board, Figure, FigureError, FigureMeta, Format, Panel, Stroke};
 use super::render::render;
 use super::run_data::{EmbeddingData, RunData};
 use super::tables::DataKind;
-use crate::training::TrainConfig;
 use crate::training::config::config_toml;
+use crate::training::{BatchSnapshot, TrainConfig};
 
 /// Every figure pairscope draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,6 +34,8 @@ pub enum FigureId {
     StageWeighting,
     StageLoss,
     StageUpdate,
+    /// The six stages on one lettered board with a shared caption.
+    StagesBoard,
 }
 
 /// Which files a figure goes to.
@@ -54,6 +56,12 @@ pub enum Shape {
     Square,
     /// 16 : 9 (curves, text).
     Wide,
+    /// 2 : 3, a page's proportions (a full page of a paper at 6 in × 9 in): the stage board,
+    /// two panels across and three down with its caption under them. Two across, not three, because the board's text has the sizes
+    /// of the board's width (≥ 1.8 % of it, as every figure's): a panel half the board wide
+    /// then reads like a figure with its text at ≈ 4 % of the width, a third wide at ≈ 6 %,
+    /// which leaves a heatmap's cells too little room.
+    Board,
 }
 
 impl Shape {
@@ -61,6 +69,7 @@ impl Shape {
         match self {
             Self::Square => width * 3 / 4,
             Self::Wide => width * 9 / 16,
+            Self::Board => width * 3 / 2,
         }
     }
 }
@@ -96,7 +105,7 @@ pub struct Entry {
 
 impl FigureId {
     /// The catalogue, in the order `pairscope train` writes it.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::Loss,
         Self::Metrics,
         Self::Embedding,
@@ -113,6 +122,7 @@ impl FigureId {
         Self::StageWeighting,
         Self::StageLoss,
         Self::StageUpdate,
+        Self::StagesBoard,
     ];
 
     /// The catalogue's row for this figure.
@@ -120,7 +130,7 @@ impl FigureId {
     pub fn entry(self) -> Entry {
         use self::Needs as N;
         use self::Set::{Panel, Run, Stages};
-        use self::Shape::{Square, Wide};
+        use self::Shape::{Board, Square, Wide};
         use super::tables::DataKind as D;
         type Make = fn(&RunData) -> Option<(String, Figure)>;
         let row = |name: &'static str, set: Set, shape: Shape, data: D, needs: N, make: Make| {
@@ -143,6 +153,7 @@ impl FigureId {
             Self::StageWeighting  => row("stage4_weighting",  Stages, Wide,   D::BatchJson,    N::Batch,        stage4),
             Self::StageLoss       => row("stage5_loss",       Stages, Wide,   D::BatchJson,    N::Batch,        stage5),
             Self::StageUpdate     => row("stage6_update",     Stages, Square, D::BatchJson,    N::Update,       stage6),
+            Self::StagesBoard     => row("stages_board",      Stages, Board,  D::BatchJson,    N::Update,       stages_board),
         }
     }
 
@@ -353,6 +364,109 @@ fn stage5(run: &RunData) -> Option<(String, Figure)> {
 
 fn stage6(run: &RunData) -> Option<(String, Figure)> {
     stage(run, 6, "update (ΔS)", build::delta_similarity)
+}
+
+/// The six stages as one board: the stage figures themselves, lettered (a)–(f), two across,
+/// under a caption of one sentence per panel whose numbers are this batch's.
+fn stages_board(run: &RunData) -> Option<(String, Figure)> {
+    let batch = run.batch.as_deref()?;
+    type Maker = fn(&RunData) -> Option<(String, Figure)>;
+    let makers: [(Maker, &str); 6] = [
+        (stage1, "sample"),
+        (stage2, "similarity"),
+        (stage3, "mining"),
+        (stage4, "weighting"),
+        (stage5, "loss"),
+        (stage6, "update (ΔS)"),
+    ];
+    let mut panels = Vec::new();
+    for (make, title) in makers {
+        panels.push(Panel {
+            title: title.into(),
+            figure: make(run)?.1,
+        });
+    }
+    let caption = board_caption(batch, &panels);
+    Some((
+        format!(
+            "The six stages of one training step, batch of step {}",
+            batch.step
+        ),
+        Figure::Board(Board {
+            columns: 2,
+            panels,
+            caption,
+        }),
+    ))
+}
+
+/// The board's caption: what the batch is, then one sentence per panel, each true of the
+/// panel drawn (its numbers are the batch's).
+fn board_caption(batch: &BatchSnapshot, panels: &[Panel]) -> Vec<String> {
+    use crate::gpu::colormap::MiningCode;
+    let m = batch.m();
+    let mut per_class: Vec<(u32, usize)> = Vec::new();
+    for &y in &batch.labels {
+        match per_class.last_mut() {
+            Some((c, n)) if *c == y => *n += 1,
+            _ => per_class.push((y, 1)),
+        }
+    }
+    let classes = per_class.len();
+    let sample = match &panels[0].figure {
+        Figure::Images(images) => {
+            let k = per_class[0].1;
+            let each = if per_class.iter().all(|&(_, n)| n == k) {
+                format!("{k} of each of {classes} classes")
+            } else {
+                format!("of {classes} classes")
+            };
+            let shown = images.rows.iter().map(|r| r.1.len()).sum::<usize>();
+            let cut = if shown < m {
+                format!(" ({shown} shown)")
+            } else {
+                String::new()
+            };
+            format!("(a) The batch: {m} samples, {each}, one row per class{cut}.")
+        }
+        _ => {
+            format!("(a) The batch: {m} samples of {classes} classes (feature vectors, no images).")
+        }
+    };
+    let count = |code| batch.mining.iter().filter(|&&c| c == code).count();
+    let kept = count(MiningCode::PositiveKept) + count(MiningCode::NegativeKept);
+    let has_curve = matches!(&panels[3].figure, Figure::Plot(p) if p.series.iter().any(|s| s.stroke == Stroke::Solid));
+    let largest = match &panels[5].figure {
+        Figure::Heatmap(h) => h.range.1,
+        _ => 0.0,
+    };
+    vec![
+        format!("One training step on the batch of step {}.", batch.step),
+        sample,
+        "(b) The cosine similarity S_ij of every pair of the batch's embeddings before the update, rows sorted by class.".into(),
+        format!(
+            "(c) Mining: {} positive and {} negative pairs (i, j) kept of the m(m − 1) = {}.",
+            count(MiningCode::PositiveKept),
+            count(MiningCode::NegativeKept),
+            m * m.saturating_sub(1)
+        ),
+        weighting_sentence(kept, has_curve),
+        format!("(e) The loss and this batch's value, L = {:.6}.", batch.loss),
+        format!(
+            "(f) How each pair's similarity changed with this step's update: ΔS = S after − S before (largest |ΔS| = {largest:.1e})."
+        ),
+    ]
+}
+
+/// The weighting panel's sentence: its points (the kept pairs, when there are any) and its
+/// lines (when the loss has a single-pair weight).
+fn weighting_sentence(kept: usize, has_curve: bool) -> String {
+    match (kept, has_curve) {
+        (0, true) => "(d) The loss's weight for a single pair against its similarity S_ij (lines); this batch kept no pair.".into(),
+        (0, false) => "(d) Weights against S_ij: this batch kept no pair, and this loss has no single-pair weight.".into(),
+        (_, true) => "(d) Each kept pair's weight against its similarity S_ij (points), over the loss's weight for a single pair (lines).".into(),
+        (_, false) => "(d) Each kept pair's weight against its similarity S_ij.".into(),
+    }
 }
 
 #[cfg(test)]

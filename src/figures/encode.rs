@@ -13,17 +13,29 @@ pub(super) struct Raster {
     rgb: Vec<[u8; 3]>,
 }
 
-pub(super) fn heatmap_raster(fig: &Figure) -> Option<Raster> {
-    let Figure::Heatmap(Heatmap {
+/// The cells of every heatmap of `fig` (a board's panels' too), in drawing order: the order
+/// of the plotting areas `draw` returns.
+pub(super) fn heatmap_rasters(fig: &Figure) -> Vec<Raster> {
+    match fig {
+        Figure::Heatmap(map) => vec![heatmap_raster(map)],
+        Figure::Board(board) => board
+            .panels
+            .iter()
+            .flat_map(|p| heatmap_rasters(&p.figure))
+            .collect(),
+        Figure::Plot(_) | Figure::Images(_) | Figure::Text { .. } => Vec::new(),
+    }
+}
+
+fn heatmap_raster(
+    Heatmap {
         m,
         values,
         map,
         range,
         ..
-    }) = fig
-    else {
-        return None;
-    };
+    }: &Heatmap,
+) -> Raster {
     let rgb = colormap::colorize(values, *map, range.0, range.1)
         .iter()
         .map(|&c| {
@@ -31,11 +43,12 @@ pub(super) fn heatmap_raster(fig: &Figure) -> Option<Raster> {
             [r, g, b]
         })
         .collect();
-    Some(Raster { m: *m, rgb })
+    Raster { m: *m, rgb }
 }
 
-/// Pixel rectangle `(x0, y0, x1, y1)` of a heatmap's plotting area.
-pub(super) type AreaPx = Option<(i32, i32, i32, i32)>;
+/// Pixel rectangles `(x0, y0, x1, y1)` of the heatmaps' plotting areas, in the order of
+/// [`heatmap_rasters`].
+pub(super) type AreaPx = Vec<(i32, i32, i32, i32)>;
 
 pub(super) fn blit(
     buf: &mut [u8],
@@ -68,12 +81,22 @@ fn png_bytes(
     width: u32,
     height: u32,
     meta: Option<&FigureMeta>,
+    dpi: Option<f64>,
 ) -> Result<Vec<u8>, FigureError> {
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, width, height);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
+        if let Some(dpi) = dpi {
+            // pHYs: LaTeX and word processors place the image at its preset's inches.
+            let per_metre = (dpi / 0.0254).round() as u32;
+            enc.set_pixel_dims(Some(png::PixelDimensions {
+                xppu: per_metre,
+                yppu: per_metre,
+                unit: png::Unit::Meter,
+            }));
+        }
         if let Some(meta) = meta {
             let e = |e: png::EncodingError| FigureError::Encode(e.to_string());
             enc.add_itxt_chunk("Title".into(), meta.title.clone())
@@ -95,13 +118,15 @@ fn png_bytes(
     Ok(out)
 }
 
+/// The PNG file, with its resolution (`pHYs`) when `dpi` is given (a preset's).
 pub(super) fn encode_png(
     buf: &[u8],
     width: u32,
     height: u32,
     meta: &FigureMeta,
+    dpi: Option<f64>,
 ) -> Result<Vec<u8>, FigureError> {
-    png_bytes(buf, width, height, Some(meta))
+    png_bytes(buf, width, height, Some(meta), dpi)
 }
 
 fn xml_escape(s: &str) -> String {
@@ -116,8 +141,8 @@ fn xml_escape(s: &str) -> String {
 pub(super) fn finish_svg(
     svg: String,
     meta: &FigureMeta,
-    raster: Option<&Raster>,
-    area: AreaPx,
+    rasters: &[Raster],
+    areas: &AreaPx,
 ) -> Result<String, FigureError> {
     let Some(open_end) = svg
         .find("<svg")
@@ -131,15 +156,17 @@ pub(super) fn finish_svg(
         meta.seed,
         xml_escape(&meta.config)
     );
-    let (insert_at, image) = match (raster, area) {
-        (Some(r), Some(area)) => {
-            // After the white background rectangle, before everything drawn on top of it.
-            let after_background = svg[open_end..]
-                .find("/>")
-                .map_or(open_end, |bg| open_end + bg + 2);
-            (after_background, raster_image(r, area)?)
-        }
-        _ => (open_end, String::new()),
+    let mut image = String::new();
+    for (r, &area) in rasters.iter().zip(areas) {
+        image.push_str(&raster_image(r, area)?);
+    }
+    let insert_at = if image.is_empty() {
+        open_end
+    } else {
+        // After the white background rectangle, before everything drawn on top of it.
+        svg[open_end..]
+            .find("/>")
+            .map_or(open_end, |bg| open_end + bg + 2)
     };
     let mut out = String::with_capacity(svg.len() + head.len() + image.len());
     out.push_str(&svg[..open_end]);
@@ -153,7 +180,7 @@ pub(super) fn finish_svg(
 /// The heatmap's cells as an SVG `<image>` over the plotting area, drawn pixelated.
 fn raster_image(r: &Raster, (x0, y0, x1, y1): (i32, i32, i32, i32)) -> Result<String, FigureError> {
     let flat: Vec<u8> = r.rgb.iter().flatten().copied().collect();
-    let png = png_bytes(&flat, r.m as u32, r.m as u32, None)?;
+    let png = png_bytes(&flat, r.m as u32, r.m as u32, None, None)?;
     let b64 = base64::engine::general_purpose::STANDARD.encode(png);
     Ok(format!(
         "\n<image x=\"{x0}\" y=\"{y0}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" image-rendering=\"optimizeSpeed\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,{b64}\"/>",

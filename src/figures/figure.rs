@@ -28,6 +28,8 @@ pub enum FigureError {
     /// The run's configuration could not be written as TOML for the file's metadata.
     #[error("the run's configuration: {0}")]
     Config(String),
+    #[error(transparent)]
+    Pdf(#[from] super::pdf::PdfError),
 }
 
 /// Output format.
@@ -35,34 +37,52 @@ pub enum FigureError {
 pub enum Format {
     Png,
     Svg,
+    /// The SVG converted to PDF (vectors, text as text).
+    Pdf,
 }
 
 impl Format {
+    pub const ALL: [Self; 3] = [Self::Png, Self::Svg, Self::Pdf];
+
+    /// The file extension, also the name `--format` takes.
     pub fn extension(self) -> &'static str {
         match self {
             Self::Png => "png",
             Self::Svg => "svg",
+            Self::Pdf => "pdf",
         }
     }
 
-    /// From a file name's extension (`png` or `svg`, any case).
+    /// From a file name's extension (`png`, `svg` or `pdf`, any case).
     pub fn from_path(path: &Path) -> Option<Self> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "png" => Some(Self::Png),
-            "svg" => Some(Self::Svg),
-            _ => None,
-        }
+        Self::from_name(&path.extension()?.to_str()?.to_ascii_lowercase())
+    }
+
+    /// The format whose extension is `name` (lower case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.extension() == name)
     }
 }
 
-/// Line style of a series.
+/// Line style of a series. Curves of one family (Recall@K) share a colour and differ by
+/// pattern, so that they stay apart in greyscale print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stroke {
     Solid,
     Dashed,
     Dotted,
+    /// Dash, dot, dash, …
+    DashDot,
     /// Points only.
     Markers,
+    /// A line with a filled square at each point.
+    SolidSquares,
+    /// A line with a filled circle at each point.
+    SolidCircles,
+    /// A reference level (a baseline): a thin, pale line of long dashes.
+    ReferenceDashed,
+    /// A reference level: a thin, pale line of sparse dots.
+    ReferenceDotted,
 }
 
 /// One named series.
@@ -109,6 +129,23 @@ pub struct Images {
     pub rows: Vec<(String, Vec<Vec<f32>>)>,
 }
 
+/// One panel of a [`Board`]: its short title (drawn after the panel letter) and its figure.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub title: String,
+    pub figure: Figure,
+}
+
+/// Several figures on one page: the panels in a grid of `columns` columns (row by row), each
+/// lettered (a), (b), … in its top-left corner, and one caption under the grid.
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub columns: usize,
+    pub panels: Vec<Panel>,
+    /// The shared caption: sentences, drawn as one paragraph wrapped to the board's width.
+    pub caption: Vec<String>,
+}
+
 /// What a figure shows.
 #[derive(Debug, Clone)]
 pub enum Figure {
@@ -119,6 +156,8 @@ pub enum Figure {
     Text {
         lines: Vec<String>,
     },
+    /// Lettered panels in a grid with a shared caption (the stage board).
+    Board(Board),
 }
 
 /// Title, caption and the run facts embedded in every figure.

@@ -1,6 +1,8 @@
 //! CPU reference of `shaders/heatmap.wgsl`: the same similarity and colour maps, used when no
 //! renderer exists, for exported figures, and by the shader-parity tests.
 
+use rayon::prelude::*;
+
 /// Which colour map a heatmap uses (the shader's `params.mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColorMap {
@@ -83,9 +85,13 @@ const VIRIDIS: [[f32; 3]; 7] = [
     ],
 ];
 
+// The helpers below are written as plain loops over fixed arrays and inlined: with `[_; 3]::map`
+// closures the compiler left a call per channel, which made the colour map a third of the CPU
+// batch path (the float operations, and so the colours, are the same).
+#[inline(always)]
 fn pack(c: [f32; 3]) -> u32 {
-    let b = c.map(|v| (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u32);
-    b[0] | (b[1] << 8) | (b[2] << 16) | (255 << 24)
+    let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u32;
+    byte(c[0]) | (byte(c[1]) << 8) | (byte(c[2]) << 16) | (255 << 24)
 }
 
 /// RGBA bytes of a packed colour.
@@ -93,6 +99,7 @@ pub fn unpack(c: u32) -> [u8; 4] {
     c.to_le_bytes()
 }
 
+#[inline(always)]
 fn unit(v: f32, lo: f32, hi: f32) -> f32 {
     let span = hi - lo;
     if span <= 0.0 {
@@ -112,11 +119,19 @@ fn diverging(t: f32) -> [f32; 3] {
     mix(RDBU[k], RDBU[k + 1], x - k as f32)
 }
 
+#[inline(always)]
 fn viridis(t: f32) -> [f32; 3] {
-    [0, 1, 2].map(|ch| VIRIDIS.iter().rev().fold(0.0_f32, |acc, c| c[ch] + t * acc))
+    let mut acc = [0.0_f32; 3];
+    for c in VIRIDIS.iter().rev() {
+        for ch in 0..3 {
+            acc[ch] = c[ch] + t * acc[ch];
+        }
+    }
+    acc
 }
 
 /// The packed RGBA colour of value `v`, exactly as the shader computes it.
+#[inline]
 pub fn colour_of(map: ColorMap, v: f32, lo: f32, hi: f32) -> u32 {
     match map {
         ColorMap::Diverging => pack(diverging(unit(v, lo, hi))),
@@ -128,25 +143,92 @@ pub fn colour_of(map: ColorMap, v: f32, lo: f32, hi: f32) -> u32 {
     }
 }
 
-/// Colours every value.
+/// Colours every value (on rayon's pool: each cell is independent).
 pub fn colorize(values: &[f32], map: ColorMap, lo: f32, hi: f32) -> Vec<u32> {
-    values.iter().map(|&v| colour_of(map, v, lo, hi)).collect()
+    let mut out = vec![0_u32; values.len()];
+    out.par_chunks_mut(PAR_MIN_CELLS)
+        .zip(values.par_chunks(PAR_MIN_CELLS))
+        .for_each(|(o, v)| match map {
+            ColorMap::Sequential => sequential_chunk(v, lo, hi, o),
+            _ => o
+                .iter_mut()
+                .zip(v)
+                .for_each(|(o, &v)| *o = colour_of(map, v, lo, hi)),
+        });
+    out
 }
 
-/// `S = X Xᵀ` in f32, summed in the shader's order (k ascending).
+/// Lanes of [`sequential_chunk`]: eight cells' polynomials side by side.
+const LANES: usize = 8;
+
+/// The sequential (viridis) map on a run of cells, [`LANES`] at a time: each cell's float
+/// operations are those of [`colour_of`] (so the same colours), but independent cells share
+/// vector registers instead of waiting on one cell's chain of multiply-adds. Compiled for AVX2
+/// and AVX-512 too.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+fn sequential_chunk(values: &[f32], lo: f32, hi: f32, out: &mut [u32]) {
+    let (vs, os) = (values.chunks_exact(LANES), out.chunks_exact_mut(LANES));
+    let tail = vs.remainder().len();
+    for (v, o) in vs.zip(os) {
+        let t: [f32; LANES] = std::array::from_fn(|l| unit(v[l], lo, hi));
+        let mut acc = [[0.0_f32; LANES]; 3];
+        for c in VIRIDIS.iter().rev() {
+            for ch in 0..3 {
+                for l in 0..LANES {
+                    acc[ch][l] = c[ch] + t[l] * acc[ch][l];
+                }
+            }
+        }
+        for l in 0..LANES {
+            o[l] = pack([acc[0][l], acc[1][l], acc[2][l]]);
+        }
+    }
+    let start = values.len() - tail;
+    for (o, &v) in out[start..].iter_mut().zip(&values[start..]) {
+        *o = colour_of(ColorMap::Sequential, v, lo, hi);
+    }
+}
+
+/// Cells per rayon task: a colour costs a few nanoseconds, so small views stay on one thread.
+const PAR_MIN_CELLS: usize = 16 * 1024;
+
+/// `S = X Xᵀ` in f32, summed in the shader's order (k ascending): the engine's kernel
+/// ([`crate::losses::similarity_f32`]), bit-identical to a plain double loop.
 ///
 /// # Shapes
 /// `emb`: `[m, d]` of unit rows; result `[m, m]`.
 pub fn similarity(emb: &[f32], m: usize, d: usize) -> Vec<f32> {
-    let mut s = vec![0.0_f32; m * m];
-    for i in 0..m {
-        let xi = &emb[i * d..(i + 1) * d];
-        for j in 0..m {
-            let xj = &emb[j * d..(j + 1) * d];
-            s[i * m + j] = xi.iter().zip(xj).fold(0.0, |acc, (a, b)| acc + a * b);
-        }
-    }
-    s
+    crate::losses::similarity_f32(emb, m, d)
+}
+
+/// The CPU batch path of a heatmap: from embeddings (the engine's
+/// [`crate::losses::evaluate_embeddings`]: normalise, S, mining, weights) to the colours of the
+/// weights view (`|G|` on the sequential map from 0 to the largest). What
+/// `pairscope doctor` reports as `timings_ms.cpu` and `cargo bench --bench heatmap` as `cpu`.
+///
+/// # Errors
+/// Those of [`crate::losses::evaluate_embeddings`].
+pub fn cpu_batch(
+    spec: &crate::losses::LossSpec,
+    emb: &[f32],
+    d: usize,
+    labels: &[i64],
+) -> Result<(crate::losses::EmbeddedBatch, Vec<u32>), crate::losses::LossError> {
+    let batch = crate::losses::evaluate_embeddings(spec, emb, d, labels)?;
+    let w: Vec<f32> = batch
+        .output
+        .weights
+        .par_iter()
+        .with_min_len(PAR_MIN_CELLS)
+        .map(|w| w.abs() as f32)
+        .collect();
+    let hi = w.iter().copied().fold(0.0_f32, f32::max);
+    let colours = colorize(&w, ColorMap::Sequential, 0.0, hi);
+    Ok((batch, colours))
 }
 
 /// Colours every cell of a mining-code matrix (the categorical map of the mined-pairs view).
@@ -161,13 +243,17 @@ pub fn colorize_codes(codes: &[MiningCode]) -> Vec<u32> {
 pub fn mining_codes(out: &crate::losses::PairOutput, labels: &[u32]) -> Vec<MiningCode> {
     let m = labels.len();
     let mut codes = vec![MiningCode::SamePair; m * m];
-    for i in 0..m {
-        for j in 0..m {
-            if i != j {
-                codes[i * m + j] = MiningCode::dropped(labels[i] == labels[j]);
+    codes
+        .par_chunks_mut(m.max(1))
+        .with_min_len((PAR_MIN_CELLS / m.max(1)).max(1))
+        .enumerate()
+        .for_each(|(i, row)| {
+            for (j, (c, &yj)) in row.iter_mut().zip(labels).enumerate() {
+                if i != j {
+                    *c = MiningCode::dropped(labels[i] == yj);
+                }
             }
-        }
-    }
+        });
     for &[i, j] in &out.positive_pairs {
         codes[i * m + j] = MiningCode::PositiveKept;
     }
@@ -215,6 +301,22 @@ mod tests {
             assert!(found.contains(&code), "{code:?} has no CODE_ constant");
         }
         assert_eq!(found.len(), MiningCode::ALL.len());
+    }
+
+    /// The lane-parallel sequential map gives every cell the colour of [`colour_of`].
+    #[test]
+    fn sequential_lanes_equal_the_per_cell_colour() {
+        let values: Vec<f32> = (0..50_003)
+            .map(|k| (k as f32 * 0.618).sin() * 1.3)
+            .collect();
+        let got = colorize(&values, ColorMap::Sequential, -1.0, 1.2);
+        for (&v, &c) in values.iter().zip(&got) {
+            assert_eq!(
+                c,
+                colour_of(ColorMap::Sequential, v, -1.0, 1.2),
+                "value {v}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::failure::{Failure, bad};
 use crate::data::SplitKind;
+use crate::figures::{Format, Preset};
 use crate::losses::{Loss, LossSpec, Miner};
 use crate::training::config::read_config;
 use crate::training::{BackendChoice, Checkpoint, TrainConfig};
@@ -82,9 +83,19 @@ pub struct TrainArgs {
     /// Also write the six step-through stage figures of the last batch (a slide series).
     #[arg(long)]
     pub stages: bool,
-    /// Width of the PNG figures in pixels (SVG: user units); height follows the figure.
-    #[arg(long, value_name = "PX", default_value_t = 1600)]
-    pub width: u32,
+    /// Width of the figures in pixels (SVG: user units): 1600, or the preset's width; the
+    /// height follows the figure's shape (or the preset's proportions).
+    #[arg(long, value_name = "PX")]
+    pub width: Option<u32>,
+    /// Figure formats, comma-separated: png, svg, pdf (PDF: the SVG's vectors, text as text,
+    /// the run's configuration and seed in the document information).
+    #[arg(long, value_name = "LIST", default_value = "png,svg")]
+    pub format: String,
+    /// Figure size preset: paper (a 3.5 in × 2.625 in column figure at 300 dpi, 1050 × 788
+    /// pixels, no text under 7 pt) or slide (1920 × 1080 pixels, 13.33 in × 7.5 in). --width
+    /// overrides the preset's width (the proportions and the resolution stay).
+    #[arg(long, value_name = "NAME")]
+    pub figure_preset: Option<String>,
     /// Draw the run's configuration as a caption under every figure.
     #[arg(long)]
     pub caption: bool,
@@ -235,4 +246,56 @@ fn apply_loss_flags(args: &TrainArgs, config: &mut TrainConfig) -> Result<(), Fa
         (None, None) => {}
     }
     Ok(())
+}
+
+/// How `pairscope train` writes its figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FigureFiles {
+    /// Each once, in the order given.
+    pub formats: Vec<Format>,
+    pub width: u32,
+    pub preset: Option<Preset>,
+}
+
+impl TrainArgs {
+    /// `--format`, `--figure-preset` and `--width`, checked (a bad one is a one-line failure,
+    /// status 2, before anything is written).
+    pub fn figure_files(&self) -> Result<FigureFiles, Failure> {
+        let one_of = |names: Vec<&str>| names.join(", ");
+        let mut formats = Vec::new();
+        for name in self.format.split(',').map(str::trim) {
+            let format = Format::from_name(name).ok_or_else(|| {
+                bad(format!(
+                    "--format: unknown format {name:?} (a comma-separated list of: {})",
+                    one_of(Format::ALL.iter().map(|f| f.extension()).collect())
+                ))
+            })?;
+            if !formats.contains(&format) {
+                formats.push(format);
+            }
+        }
+        let preset = self
+            .figure_preset
+            .as_deref()
+            .map(|name| {
+                Preset::from_name(name).ok_or_else(|| {
+                    bad(format!(
+                        "--figure-preset: unknown preset {name:?} (one of: {})",
+                        one_of(Preset::ALL.iter().map(|p| p.name()).collect())
+                    ))
+                })
+            })
+            .transpose()?;
+        let width = self
+            .width
+            .unwrap_or_else(|| preset.map_or(1600, Preset::width));
+        if !(64..=8192).contains(&width) {
+            return Err(bad("--width must be in 64..=8192"));
+        }
+        Ok(FigureFiles {
+            formats,
+            width,
+            preset,
+        })
+    }
 }

@@ -1,7 +1,8 @@
 //! `pairscope train`: a run without a window. Reads a configuration (TOML) and flags, trains
 //! on the CPU backend (or burn-wgpu when asked and available), evaluates the held-out set at
 //! step 0, every `--eval-every` steps and at the last step, and writes `metrics.json`,
-//! `config.toml`, `batch.json` and every figure of the catalogue's run set (PNG and SVG) to the
+//! `config.toml`, `batch.json` and every figure of the catalogue's run set (PNG and SVG, or the
+//! `--format`s asked for, at `--width` or a `--figure-preset`'s size) to the
 //! output folder — each file atomically.
 //!
 //! Exit status: 0 success; 2 bad flags, files or values (one line on stderr); 3 the run
@@ -32,7 +33,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-pub use self::args::{BackendArg, ModelArg, SplitArg, TrainArgs, resolve_config};
+pub use self::args::{BackendArg, FigureFiles, ModelArg, SplitArg, TrainArgs, resolve_config};
 use self::args::{read_checkpoint, resolve_config_on};
 pub use self::embed::{EmbedArgs, EmbedMethod, embed};
 pub use self::failure::Failure;
@@ -41,8 +42,7 @@ pub use self::lesson::{LessonArgs, lesson};
 use self::progress::Progress;
 use crate::data::Dataset;
 use crate::figures::{
-    self, EmbeddingData, ExportFile, ExportRequest, FigureId, Format, RawEmbedding, RunData, Set,
-    build,
+    self, EmbeddingData, ExportFile, ExportRequest, FigureId, RawEmbedding, RunData, Set, build,
 };
 use crate::metrics::Retrieval;
 use crate::training::config::config_toml;
@@ -139,11 +139,18 @@ pub fn run_observed(args: &TrainArgs, after_step: &mut dyn FnMut(u64)) -> Result
         });
     }
     let figures = write_figures(args, figure_data(&run, trained)?)?;
+    let formats: Vec<String> = args
+        .figure_files()?
+        .formats
+        .iter()
+        .map(|f| f.extension().to_uppercase())
+        .collect();
     eprintln!(
-        "pairscope train: {} steps at {:.0} steps/s on {}; wrote {figures} figures (PNG + SVG), metrics.json, config.toml to {}",
+        "pairscope train: {} steps at {:.0} steps/s on {}; wrote {figures} figures ({}), metrics.json, config.toml to {}",
         metrics.train.len(),
         metrics.steps_per_second,
         run.backend.info,
+        formats.join(" + "),
         args.out.display()
     );
     Ok(())
@@ -172,9 +179,8 @@ fn prepare(args: &TrainArgs) -> Result<Prepared, Failure> {
     for note in notes.0 {
         eprintln!("pairscope train: {note}");
     }
-    if !(64..=8192).contains(&args.width) {
-        return Err(bad("--width must be in 64..=8192"));
-    }
+    // --format, --figure-preset and --width: checked before anything is written.
+    args.figure_files()?;
     std::fs::create_dir_all(&args.out).map_err(|e| bad(format!("{}: {e}", args.out.display())))?;
     let data = Arc::new(data);
     let backend = crate::training::select(config.backend);
@@ -363,8 +369,9 @@ fn held_out_embedding(trainer: &Trainer) -> Result<EmbeddingData, Failure> {
 }
 
 /// Phase 5: batch.json, then every figure of the catalogue's run set (and the stages with
-/// `--stages`) that the run has data for, as PNG and SVG. Returns the number of figures.
+/// `--stages`) that the run has data for, in each `--format`. Returns the number of figures.
 fn write_figures(args: &TrainArgs, run: RunData) -> Result<usize, Failure> {
+    let files = args.figure_files()?;
     if let Some(batch) = &run.batch {
         let json = serde_json::to_vec(&build::batch_json(batch)).map_err(|e| bad(e.to_string()))?;
         write(&args.out.join("batch.json"), &json)?;
@@ -376,14 +383,15 @@ fn write_figures(args: &TrainArgs, run: RunData) -> Result<usize, Failure> {
         .filter(|id| wanted(id.entry().set) && id.available(&run))
         .collect();
     for &figure in &ids {
-        for format in [Format::Png, Format::Svg] {
+        for &format in &files.formats {
             let path = args
                 .out
                 .join(format!("{}.{}", figure.name(), format.extension()));
             let file = ExportFile::Figure {
                 format,
-                width: args.width,
+                width: files.width,
                 caption: args.caption,
+                preset: files.preset,
             };
             figures::export(ExportRequest {
                 figure,

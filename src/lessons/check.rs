@@ -40,6 +40,7 @@ pub fn write_figures(
                     format,
                     width,
                     caption: false,
+                    preset: None,
                 },
                 run: Arc::clone(&run),
                 path,

@@ -25,6 +25,18 @@ pub enum LossError {
         /// Number of labels.
         m: usize,
     },
+    /// The embeddings do not have `m * d` entries for `m` labels.
+    #[error("embeddings have {len} entries, expected {expected} for {m} labels of dimension {d}")]
+    EmbeddingShape {
+        /// Number of entries given.
+        len: usize,
+        /// `m * d`.
+        expected: usize,
+        /// Number of labels.
+        m: usize,
+        /// Embedding dimension.
+        d: usize,
+    },
     /// The similarity matrix contains NaN or an infinity.
     #[error("similarity matrix entry ({row}, {col}) is not finite")]
     NonFinite {

@@ -1,5 +1,7 @@
 //! Embedding-side helpers: cosine similarity and back-propagation of `G = ∂L/∂S`.
 
+use super::gram::gram_f64;
+
 /// Norms below this are treated as zero (the row is left as the zero vector).
 const NORM_EPS: f64 = 1e-12;
 
@@ -25,6 +27,8 @@ pub fn normalize_rows(emb: &[f64], m: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Cosine similarity `S = X̂ X̂ᵀ` of the row-normalised embeddings (zero rows give `S = 0`).
+/// Each cell is summed over k ascending (`gram`: the same bits as a plain double loop, many
+/// cells at a time, on all cores for a large batch).
 ///
 /// # Shapes
 /// `emb`: `m * d` row-major → `m * m` row-major, symmetric.
@@ -33,17 +37,7 @@ pub fn normalize_rows(emb: &[f64], m: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
 /// If `emb.len() != m * d`.
 pub fn cosine_similarity(emb: &[f64], m: usize, d: usize) -> Vec<f64> {
     let (x, _) = normalize_rows(emb, m, d);
-    let mut s = vec![0.0; m * m];
-    for i in 0..m {
-        let xi = &x[i * d..(i + 1) * d];
-        for j in i..m {
-            let xj = &x[j * d..(j + 1) * d];
-            let v: f64 = xi.iter().zip(xj).map(|(a, b)| a * b).sum();
-            s[i * m + j] = v;
-            s[j * m + i] = v;
-        }
-    }
-    s
+    gram_f64(&x, m, d)
 }
 
 /// `∂L/∂x̂` projected onto the tangent space of the unit sphere, for **unit-norm** inputs:

@@ -8,6 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::mining_code::MiningCode;
+use super::par;
 use super::spec::{DistanceWeightedParams, Miner};
 
 /// The outcome of mining.
@@ -38,26 +39,32 @@ impl Mined {
 
 /// Every off-diagonal cell marked `same` (same label) or `other`, the diagonal `SamePair`.
 ///
-/// The mask is filled with `other` (a memset), then each class's block is patched: the indices
-/// are sorted by label so that a class is one run. That is an `m²`-byte memset plus
-/// `O(m log m + Σ_c n_c²)` work instead of `m²` label comparisons: about what zeroing the mask
-/// costs, which keeps the triplet miners as fast as with the former zeroed byte mask.
+/// Each row is filled with `other`, then its class's columns are patched: the indices are
+/// sorted by label once so that a class is one run. That is an `m²`-byte fill plus
+/// `O(m log m + Σ_c n_c²)` work instead of `m²` label comparisons, on all cores for a large
+/// batch.
 fn by_label(labels: &[i64], same: MiningCode, other: MiningCode) -> Vec<MiningCode> {
     let m = labels.len();
     let mut mask = vec![other; m * m];
     let mut order: Vec<usize> = (0..m).collect();
     order.sort_by_key(|&i| labels[i]);
+    let mut class_of = vec![0..0; m];
+    let mut start = 0;
     for class in order.chunk_by(|&a, &b| labels[a] == labels[b]) {
         for &i in class {
-            let row = &mut mask[i * m..(i + 1) * m];
-            for &j in class {
+            class_of[i] = start..start + class.len();
+        }
+        start += class.len();
+    }
+    par::rows(&mut mask, m, m, |first, chunk| {
+        for (r, row) in chunk.chunks_exact_mut(m).enumerate() {
+            let i = first + r;
+            for &j in &order[class_of[i].clone()] {
                 row[j] = same;
             }
+            row[i] = MiningCode::SamePair;
         }
-    }
-    for i in 0..m {
-        mask[i * m + i] = MiningCode::SamePair;
-    }
+    });
     mask
 }
 
@@ -89,42 +96,53 @@ pub(crate) fn mask_from_triplets(labels: &[i64], triplets: &[[usize; 3]]) -> Vec
 
 /// MS rule (PML `MultiSimilarityMiner`): for anchors with a positive and a negative keep
 /// `(a, p)` iff `S_ap − ε < max_N S_an` and `(a, n)` iff `S_an + ε > min_P S_ap` (strict).
+/// Rows are independent: on all cores for a large batch, every cell written once.
 pub(crate) fn multi_similarity(sim: &[f64], labels: &[i64], epsilon: f64) -> Vec<MiningCode> {
     let m = labels.len();
-    let mut mask = no_pairs(labels);
-    for i in 0..m {
-        let srow = &sim[i * m..(i + 1) * m];
-        let yi = labels[i];
-        let mut min_pos = f64::INFINITY;
-        let mut max_neg = f64::NEG_INFINITY;
-        for (j, (&s, &yj)) in srow.iter().zip(labels).enumerate() {
-            if j == i {
-                continue;
-            }
-            if yj == yi {
-                min_pos = min_pos.min(s);
-            } else {
-                max_neg = max_neg.max(s);
-            }
+    let mut mask = vec![MiningCode::SamePair; m * m];
+    par::rows(&mut mask, m, m, |first, chunk| {
+        for (r, mrow) in chunk.chunks_exact_mut(m).enumerate() {
+            let i = first + r;
+            ms_row(&sim[i * m..(i + 1) * m], labels, i, epsilon, mrow);
         }
-        if !(min_pos.is_finite() && max_neg.is_finite()) {
+    });
+    mask
+}
+
+/// One anchor's row of the MS rule (every cell, the diagonal included).
+fn ms_row(srow: &[f64], labels: &[i64], i: usize, epsilon: f64, mrow: &mut [MiningCode]) {
+    let yi = labels[i];
+    let mut min_pos = f64::INFINITY;
+    let mut max_neg = f64::NEG_INFINITY;
+    for (j, (&s, &yj)) in srow.iter().zip(labels).enumerate() {
+        if j == i {
             continue;
         }
-        let mrow = &mut mask[i * m..(i + 1) * m];
-        for (j, ((c, &s), &yj)) in mrow.iter_mut().zip(srow).zip(labels).enumerate() {
-            if j == i {
-                continue;
-            }
-            if yj == yi {
-                if s - epsilon < max_neg {
-                    *c = MiningCode::PositiveKept;
-                }
-            } else if s + epsilon > min_pos {
-                *c = MiningCode::NegativeKept;
-            }
+        if yj == yi {
+            min_pos = min_pos.min(s);
+        } else {
+            max_neg = max_neg.max(s);
         }
     }
-    mask
+    // An anchor without a positive or without a negative keeps nothing: with the bounds at
+    // ∓∞ the rules below drop every pair (`s − ε < −∞` and `s + ε > +∞` are false).
+    if !(min_pos.is_finite() && max_neg.is_finite()) {
+        (min_pos, max_neg) = (f64::INFINITY, f64::NEG_INFINITY);
+    }
+    for ((c, &s), &yj) in mrow.iter_mut().zip(srow).zip(labels) {
+        *c = if yj == yi {
+            if s - epsilon < max_neg {
+                MiningCode::PositiveKept
+            } else {
+                MiningCode::PositiveDropped
+            }
+        } else if s + epsilon > min_pos {
+            MiningCode::NegativeKept
+        } else {
+            MiningCode::NegativeDropped
+        };
+    }
+    mrow[i] = MiningCode::SamePair;
 }
 
 /// Absolute thresholds (PML `PairMarginMiner` on similarities): positives with
@@ -212,32 +230,38 @@ pub(crate) fn triplet_margin(
 }
 
 /// `BatchHardMiner`: per anchor with both sides, the lowest-similarity positive and the
-/// highest-similarity negative (ties: lowest index).
+/// highest-similarity negative (ties: lowest index). Anchors are independent: on all cores
+/// for a large batch, the chunks' triplets concatenated in anchor order.
 pub(crate) fn batch_hard(sim: &[f64], labels: &[i64]) -> Vec<[usize; 3]> {
     let m = labels.len();
-    let mut out = Vec::new();
-    for a in 0..m {
-        let srow = &sim[a * m..(a + 1) * m];
-        let ya = labels[a];
-        let mut best_p: Option<(usize, f64)> = None;
-        let mut best_n: Option<(usize, f64)> = None;
-        for (j, (&s, &yj)) in srow.iter().zip(labels).enumerate() {
-            if j == a {
-                continue;
-            }
-            if yj == ya {
-                if best_p.is_none_or(|(_, b)| s < b) {
-                    best_p = Some((j, s));
-                }
-            } else if best_n.is_none_or(|(_, b)| s > b) {
-                best_n = Some((j, s));
-            }
+    let chunks = par::map(par::row_ranges(m, m * m), |rows| {
+        rows.filter_map(|a| batch_hard_row(&sim[a * m..(a + 1) * m], labels, a))
+            .collect::<Vec<_>>()
+    });
+    chunks.concat()
+}
+
+/// One anchor's batch-hard triplet, if it has both sides.
+fn batch_hard_row(srow: &[f64], labels: &[i64], a: usize) -> Option<[usize; 3]> {
+    let ya = labels[a];
+    let mut best_p: Option<(usize, f64)> = None;
+    let mut best_n: Option<(usize, f64)> = None;
+    for (j, (&s, &yj)) in srow.iter().zip(labels).enumerate() {
+        if j == a {
+            continue;
         }
-        if let (Some((p, _)), Some((n, _))) = (best_p, best_n) {
-            out.push([a, p, n]);
+        if yj == ya {
+            if best_p.is_none_or(|(_, b)| s < b) {
+                best_p = Some((j, s));
+            }
+        } else if best_n.is_none_or(|(_, b)| s > b) {
+            best_n = Some((j, s));
         }
     }
-    out
+    match (best_p, best_n) {
+        (Some((p, _)), Some((n, _))) => Some([a, p, n]),
+        _ => None,
+    }
 }
 
 /// Per anchor, the `k_pos` lowest-similarity positives and the `k_neg` highest-similarity

@@ -54,6 +54,9 @@ pub(crate) fn lse_softmax(z: &mut [f64]) -> f64 {
 /// slice).
 ///
 /// On return `z[k]` holds `e^{z_k} / (1 + Σ e^z)`, the derivative of the value w.r.t. `z_k`.
+/// The MS loss computes the same in place in its weight rows (`pml::ms_row`); this gathered
+/// form is the reference its tests compare with.
+#[cfg(test)]
 pub(crate) fn log1p_sum_exp_softmax(z: &mut [f64]) -> f64 {
     if z.is_empty() {
         return 0.0;

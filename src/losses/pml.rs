@@ -7,7 +7,8 @@
 
 use super::mining::Mined;
 use super::mining_code::MiningCode;
-use super::numeric::{log_add_exp, log1p_sum_exp_softmax, lse_softmax, sigmoid, softplus};
+use super::numeric::{log_add_exp, lse_softmax, sigmoid, softplus};
+use super::par;
 use super::spec::{
     BinomialParams, CircleParams, ContrastiveParams, HistogramParams, LiftedParams,
     MultiSimilarityParams, TripletMarginParams,
@@ -88,36 +89,77 @@ impl Ctx<'_> {
 }
 
 /// PML contrastive: `AvgNonZero_P relu(pos_margin − S) + AvgNonZero_N relu(S − neg_margin)`.
+///
+/// Two passes over the rows (on all cores for a large batch): the per-pair terms with each
+/// row's sums and counts, then, once the batch's counts are known, the weights.
 pub(crate) fn contrastive(p: &ContrastiveParams, cx: &Ctx, w: &mut [f64]) -> Value {
-    let mut per_pair = vec![0.0; cx.m * cx.m];
+    let m = cx.m;
+    let mut per_pair = vec![0.0; m * m];
+    let rows = par::rows(&mut per_pair, m, m, |first, chunk| {
+        let cells = first * m..first * m + chunk.len();
+        let mut acc = ContrastiveSums::default();
+        for ((&c, &s), t) in cx.mined.mask[cells.clone()]
+            .iter()
+            .zip(&cx.sim[cells])
+            .zip(chunk.iter_mut())
+        {
+            acc.add(p, c, s, t);
+        }
+        acc
+    });
     let (mut sum_p, mut sum_n, mut cnt_p, mut cnt_n) = (0.0, 0.0, 0usize, 0usize);
-    for ((&c, &s), t) in cx.mined.mask.iter().zip(cx.sim).zip(per_pair.iter_mut()) {
+    for r in &rows {
+        (sum_p, sum_n) = (sum_p + r.sum_p, sum_n + r.sum_n);
+        (cnt_p, cnt_n) = (cnt_p + r.cnt_p, cnt_n + r.cnt_n);
+    }
+    let gp = if cnt_p > 0 { 1.0 / cnt_p as f64 } else { 0.0 };
+    let gn = if cnt_n > 0 { 1.0 / cnt_n as f64 } else { 0.0 };
+    par::rows(w, m, m, |first, chunk| {
+        let cells = first * m..first * m + chunk.len();
+        for ((g, &c), &t) in chunk
+            .iter_mut()
+            .zip(&cx.mined.mask[cells.clone()])
+            .zip(&per_pair[cells])
+        {
+            if t > 0.0 {
+                *g = if c == POS { -gp } else { gn };
+            }
+        }
+    });
+    (sum_p * gp + sum_n * gn, Some(per_pair))
+}
+
+/// A row chunk's active contrastive terms: sums and counts per side.
+#[derive(Default)]
+struct ContrastiveSums {
+    sum_p: f64,
+    sum_n: f64,
+    cnt_p: usize,
+    cnt_n: usize,
+}
+
+impl ContrastiveSums {
+    /// One cell: its per-pair term into `t`, counted when active.
+    #[inline]
+    fn add(&mut self, p: &ContrastiveParams, c: MiningCode, s: f64, t: &mut f64) {
         match c {
             POS => {
                 *t = (p.pos_margin - s).max(0.0);
                 if *t > 0.0 {
-                    sum_p += *t;
-                    cnt_p += 1;
+                    self.sum_p += *t;
+                    self.cnt_p += 1;
                 }
             }
             NEG => {
                 *t = (s - p.neg_margin).max(0.0);
                 if *t > 0.0 {
-                    sum_n += *t;
-                    cnt_n += 1;
+                    self.sum_n += *t;
+                    self.cnt_n += 1;
                 }
             }
             _ => {}
         }
     }
-    let gp = if cnt_p > 0 { 1.0 / cnt_p as f64 } else { 0.0 };
-    let gn = if cnt_n > 0 { 1.0 / cnt_n as f64 } else { 0.0 };
-    for ((g, &c), &t) in w.iter_mut().zip(&cx.mined.mask).zip(&per_pair) {
-        if t > 0.0 {
-            *g = if c == POS { -gp } else { gn };
-        }
-    }
-    (sum_p * gp + sum_n * gn, Some(per_pair))
 }
 
 /// PML triplet margin: `AvgNonZero_T relu(S_an − S_ap + margin)` (softplus if `smooth_loss`).
@@ -144,7 +186,7 @@ pub(crate) fn triplet_margin(p: &TripletMarginParams, cx: &Ctx, w: &mut [f64]) -
         return (0.0, None);
     }
     let inv = 1.0 / cnt as f64;
-    w.iter_mut().for_each(|g| *g *= inv);
+    par::rows(w, m, m, |_, chunk| chunk.iter_mut().for_each(|g| *g *= inv));
     (total * inv, None)
 }
 
@@ -269,25 +311,71 @@ pub(crate) fn multi_similarity(p: &MultiSimilarityParams, cx: &Ctx, w: &mut [f64
     ms_core(p.alpha, p.beta, p.base, cx, w)
 }
 
-/// Shared MS kernel (also used by the composer).
+/// Shared MS kernel (also used by the composer). Anchors are independent: their rows run on
+/// all cores for a large batch, and the row values are summed in row order afterwards (the
+/// order of a single loop, so the value does not depend on the cores).
 pub(crate) fn ms_core(alpha: f64, beta: f64, base: f64, cx: &Ctx, w: &mut [f64]) -> Value {
     let m = cx.m;
     let inv_m = 1.0 / m as f64;
-    let (mut ip, mut zp, mut ineg, mut zn) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut total = 0.0;
-    for i in 0..m {
-        cx.gather(i, POS, &mut ip, &mut zp, |s| -alpha * (s - base));
-        cx.gather(i, NEG, &mut ineg, &mut zn, |s| beta * (s - base));
-        total += log1p_sum_exp_softmax(&mut zp) / alpha + log1p_sum_exp_softmax(&mut zn) / beta;
-        let wrow = &mut w[i * m..(i + 1) * m];
-        for (&j, &q) in ip.iter().zip(&zp) {
-            wrow[j] = -q * inv_m;
-        }
-        for (&j, &q) in ineg.iter().zip(&zn) {
-            wrow[j] = q * inv_m;
+    let rows = par::rows(w, m, m, |first, chunk| {
+        chunk
+            .chunks_exact_mut(m)
+            .enumerate()
+            .map(|(r, wrow)| {
+                let i = first + r;
+                ms_row((alpha, beta, base), cx.srow(i), cx.mrow(i), inv_m, wrow)
+            })
+            .collect::<Vec<_>>()
+    });
+    let total = rows.iter().flatten().fold(0.0, |t, &v| t + v);
+    (total * inv_m, None)
+}
+
+/// One anchor of the MS loss, in place in its weight row (no gathered copies): the value
+/// `(1/α) log(1 + Σ_P e^{z}) + (1/β) log(1 + Σ_N e^{z})` and `G` on the kept cells. The same
+/// operations in the same order as `numeric::log1p_sum_exp_softmax` on the gathered `z` (max with 0,
+/// the exponentials summed over j ascending, then divided), so the same bits.
+fn ms_row(
+    (alpha, beta, base): (f64, f64, f64),
+    srow: &[f64],
+    mrow: &[MiningCode],
+    inv_m: f64,
+    wrow: &mut [f64],
+) -> f64 {
+    let zp = |s: f64| -alpha * (s - base);
+    let zn = |s: f64| beta * (s - base);
+    let (mut mp, mut mn, mut any_p, mut any_n) = (0.0_f64, 0.0_f64, false, false);
+    for (&c, &s) in mrow.iter().zip(srow) {
+        match c {
+            POS => (mp, any_p) = (mp.max(zp(s)), true),
+            NEG => (mn, any_n) = (mn.max(zn(s)), true),
+            _ => {}
         }
     }
-    (total * inv_m, None)
+    let (mut sp, mut sn) = ((-mp).exp(), (-mn).exp());
+    for ((&c, &s), g) in mrow.iter().zip(srow).zip(wrow.iter_mut()) {
+        match c {
+            POS => {
+                *g = (zp(s) - mp).exp();
+                sp += *g;
+            }
+            NEG => {
+                *g = (zn(s) - mn).exp();
+                sn += *g;
+            }
+            _ => {}
+        }
+    }
+    for (&c, g) in mrow.iter().zip(wrow.iter_mut()) {
+        match c {
+            POS => *g = -(*g / sp) * inv_m,
+            NEG => *g = (*g / sn) * inv_m,
+            _ => {}
+        }
+    }
+    let vp = if any_p { mp + sp.ln() } else { 0.0 };
+    let vn = if any_n { mn + sn.ln() } else { 0.0 };
+    vp / alpha + vn / beta
 }
 
 /// Circle loss kernel: per anchor with both sides, `softplus(z_i)` with PML's detached α

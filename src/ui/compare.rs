@@ -3,7 +3,9 @@
 //! curves.
 
 use egui::{Color32, Rect, Sense, TextureOptions, Vec2, pos2};
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::{Line, Plot, PlotPoints};
+
+use super::plot_key::{self, Entry, Mark};
 
 use super::heatmap::{self, HeatmapState};
 use crate::app::compare::{CompareRun, mined_diff};
@@ -78,10 +80,10 @@ fn curves(ui: &mut egui::Ui, run: &CompareRun) {
     let columns = super::plots::plot_columns(ui) / 2;
     ui.columns(2, |cols| {
         cols[0].strong("Training loss, both sides");
-        Plot::new("compare-loss")
+        super::plots::unfilled(Plot::new("compare-loss"))
+            .id(egui::Id::unique("compare-loss"))
             .height(plot_h)
             .x_axis_label("step")
-            .legend(Legend::default())
             .show(&mut cols[0], |plot| {
                 for (side, colour) in run.sides.iter().zip(SIDE_COLOURS) {
                     let pts: PlotPoints = bin_points(side.view.history.points(), columns)
@@ -94,13 +96,15 @@ fn curves(ui: &mut egui::Ui, run: &CompareRun) {
                     );
                 }
             });
+        // The keys are drawn below the plots: a legend inside would cover data.
+        plot_key::show(&mut cols[0], &side_key(["A loss", "B loss"]));
         cols[1].strong("Held-out Recall@1, both sides");
-        Plot::new("compare-r1")
+        super::plots::unfilled(Plot::new("compare-r1"))
+            .id(egui::Id::unique("compare-r1"))
             .height(plot_h)
             .x_axis_label("step")
             .include_y(0.0)
             .include_y(1.0)
-            .legend(Legend::default())
             .show(&mut cols[1], |plot| {
                 for (side, colour) in run.sides.iter().zip(SIDE_COLOURS) {
                     let pts: PlotPoints = thin_evals_to(&side.view.evals, columns)
@@ -113,6 +117,7 @@ fn curves(ui: &mut egui::Ui, run: &CompareRun) {
                     );
                 }
             });
+        plot_key::show(&mut cols[1], &side_key(["A R@1", "B R@1"]));
     });
 }
 
@@ -147,8 +152,15 @@ fn batches(
             }
         }
     });
+    // Below the heatmaps: each side's title and, for the weights, the colour bar and the
+    // weight's name; the diff's key.
+    let below = if state.heatmaps[0].view == View::Weights {
+        90.0
+    } else {
+        50.0
+    };
     let side = ((ui.available_width() - 40.0) / 3.0)
-        .min(ui.available_height() - 70.0)
+        .min(ui.available_height() - below)
         .max(80.0);
     ui.horizontal_top(|ui| {
         for (k, batch) in [ba, bb].into_iter().enumerate() {
@@ -210,6 +222,15 @@ fn diff_view(
             ui.small(name);
         }
     });
+}
+
+/// The two sides' entries of a key, in their colours.
+fn side_key(names: [&str; 2]) -> [Entry<'_>; 2] {
+    let [a, b] = names;
+    [
+        Entry::new(a, SIDE_COLOURS[0], Mark::Solid(1.5)),
+        Entry::new(b, SIDE_COLOURS[1], Mark::Solid(1.5)),
+    ]
 }
 
 fn side_name(

@@ -24,7 +24,8 @@ pub fn top_bar(
     teach: &mut bool,
     commands: &mut Vec<AppCommand>,
 ) {
-    ui.horizontal(|ui| {
+    // Wraps onto a second row rather than pushing the run's vital signs past a narrow window.
+    ui.horizontal_wrapped(|ui| {
         ui.heading("pairscope");
         ui.separator();
         // In compare mode the buttons drive both sides together.

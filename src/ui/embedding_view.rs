@@ -130,8 +130,10 @@ pub fn show(
 }
 
 /// The projection, and the live layout's state with Restart / Stop.
+/// The row wraps at the column's width: in a narrow column (a lesson open at 1280 × 800)
+/// Restart would otherwise sit past the window's right edge.
 fn live_controls(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppCommand>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let mut projection = state.settings.projection;
         ui.selectable_value(&mut projection, Projection::Tsne, "t-SNE")
             .on_hover_text("t-SNE, optimised live: points glide as the network learns");
@@ -172,13 +174,17 @@ fn timeline(
     every: u64,
 ) {
     if history.len() < 2 {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.add_enabled(false, egui::Checkbox::new(&mut true, "newest"));
             ui.small(format!("timeline: one layout every {every} steps"));
         });
         return;
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
+        // The slider and its value are one widget, which a wrapping row cannot break: in a
+        // narrow column (a lesson open at 1280 × 800) it narrows instead of widening the column.
+        let room = ui.available_width();
+        ui.spacing_mut().slider_width = (room - 160.0).clamp(40.0, 100.0);
         let mut follow = view_state.timeline.is_none();
         ui.checkbox(&mut follow, "newest");
         let mut k = view_state
@@ -209,7 +215,7 @@ fn scatter(
     classes.sort_unstable();
     classes.dedup();
     let in_batch = batch_points(layout, batch);
-    let response = Plot::new("tsne")
+    let response = super::plots::unfilled(Plot::new("tsne"))
         .height(height)
         .data_aspect(1.0)
         .show_axes(false)
@@ -332,7 +338,7 @@ fn raw_view(
 /// 2-D embeddings as points on the unit circle, one series per class.
 fn circle_view(ui: &mut egui::Ui, held: &HeldOutEmbedding, height: f32) {
     let dark = ui.visuals().dark_mode;
-    Plot::new("raw-circle")
+    super::plots::unfilled(Plot::new("raw-circle"))
         .height(height)
         .data_aspect(1.0)
         .show(ui, |plot| {

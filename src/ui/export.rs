@@ -1,5 +1,6 @@
-//! "Export…" on every panel: the figure (PNG at the chosen width, or SVG vectors) through a
-//! native save dialog, or the data behind it (CSV or JSON). The menu only asks where: it sends
+//! "Export…" on every panel: the figure (PNG at the chosen width, SVG vectors, or PDF: the SVG
+//! converted, text kept as text) through a native save dialog, at the chosen width or a paper
+//! or slide preset's size, or the data behind it (CSV or JSON). The menu only asks where: it sends
 //! [`AppCommand::Export`] with an owned [`ExportRequest`], which the app renders and writes
 //! atomically away from the UI thread, reporting the outcome as a notice. A panel exports its
 //! entry of `figures::catalogue` — the same figure, file name, title and caption that
@@ -10,7 +11,8 @@ use std::sync::Arc;
 
 use crate::app::{AppCommand, AppState};
 use crate::figures::{
-    CompareCurve, EmbeddingData, ExportFile, ExportRequest, FigureId, Format, RawEmbedding, RunData,
+    CompareCurve, EmbeddingData, ExportFile, ExportRequest, FigureId, Format, Preset, RawEmbedding,
+    RunData,
 };
 use crate::gpu::View;
 use crate::training::BatchSnapshot;
@@ -20,6 +22,9 @@ use crate::training::BatchSnapshot;
 pub struct ExportSettings {
     pub width: u32,
     pub caption: bool,
+    /// A paper or slide size (proportions, resolution, smallest text); `width` overrides its
+    /// width.
+    pub preset: Option<Preset>,
 }
 
 impl Default for ExportSettings {
@@ -27,6 +32,7 @@ impl Default for ExportSettings {
         Self {
             width: 2000,
             caption: false,
+            preset: None,
         }
     }
 }
@@ -40,6 +46,8 @@ pub enum Target {
     Metrics,
     Embedding,
     Compare,
+    /// Teaching mode's six stages on one board.
+    StagesBoard,
 }
 
 impl Target {
@@ -56,6 +64,7 @@ impl Target {
             Self::Embedding if state.active_config.embedding_dim <= 3 => FigureId::Embedding,
             Self::Embedding => FigureId::Tsne,
             Self::Compare => FigureId::Compare,
+            Self::StagesBoard => FigureId::StagesBoard,
         }
     }
 }
@@ -118,7 +127,40 @@ pub fn menu(
     settings: &ExportSettings,
     commands: &mut Vec<AppCommand>,
 ) {
-    ui.menu_button("Export…", |ui| {
+    labelled_menu(ui, "Export…", target, state, batch, settings, commands);
+}
+
+/// Teaching mode's "Export board…": the six stages of `batch` on one lettered board, as the
+/// other figures (the same formats, sizes and background job).
+pub fn board_menu(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    batch: Option<&Arc<BatchSnapshot>>,
+    settings: &ExportSettings,
+    commands: &mut Vec<AppCommand>,
+) {
+    let target = Target::StagesBoard;
+    labelled_menu(
+        ui,
+        "Export board…",
+        target,
+        state,
+        batch,
+        settings,
+        commands,
+    );
+}
+
+fn labelled_menu(
+    ui: &mut egui::Ui,
+    label: &str,
+    target: Target,
+    state: &AppState,
+    batch: Option<&Arc<BatchSnapshot>>,
+    settings: &ExportSettings,
+    commands: &mut Vec<AppCommand>,
+) {
+    ui.menu_button(label, |ui| {
         let figure = target.figure(state);
         let run = Arc::new(run_data(state, batch));
         let ready = figure.available(&run);
@@ -131,15 +173,19 @@ pub fn menu(
             })
         };
         if ui
-            .add_enabled(ready, egui::Button::new("Figure (PNG or SVG)…"))
+            .add_enabled(ready, egui::Button::new("Figure (PNG, SVG or PDF)…"))
             .clicked()
         {
             ui.close();
             if let Some(path) = save_dialog(
                 &format!("{}.png", figure.name()),
-                &[("PNG image", "png"), ("SVG vector image", "svg")],
+                &[
+                    ("PNG image", "png"),
+                    ("SVG vector image", "svg"),
+                    ("PDF document", "pdf"),
+                ],
             ) {
-                // A name without .png or .svg is saved as PNG.
+                // A name without .png, .svg or .pdf is saved as PNG.
                 let (format, path) = match Format::from_path(&path) {
                     Some(format) => (format, path),
                     None => (Format::Png, path.with_extension("png")),
@@ -148,6 +194,7 @@ pub fn menu(
                     format,
                     width: settings.width,
                     caption: settings.caption,
+                    preset: settings.preset,
                 };
                 commands.push(request(file, path));
             }
@@ -215,7 +262,26 @@ pub fn session_controls(
         }
     });
     ui.horizontal(|ui| {
-        ui.label("figure width");
+        ui.label("figure size");
+        let before = settings.preset;
+        egui::ComboBox::from_id_salt("figure preset")
+            .selected_text(preset_label(settings.preset))
+            .show_ui(ui, |ui| {
+                for choice in [None, Some(Preset::Paper), Some(Preset::Slide)] {
+                    ui.selectable_value(&mut settings.preset, choice, preset_label(choice));
+                }
+            })
+            .response
+            .on_hover_text(
+                "paper: 3.5 in × 2.625 in at 300 dpi (1050 × 788 px), no text under 7 pt; \
+                 slide: 1920 × 1080 px (13.33 in × 7.5 in). The width below overrides the \
+                 preset's; its proportions and resolution stay.",
+            );
+        if settings.preset != before
+            && let Some(preset) = settings.preset
+        {
+            settings.width = preset.width();
+        }
         ui.add(
             egui::DragValue::new(&mut settings.width)
                 .range(200..=8000)
@@ -226,4 +292,13 @@ pub fn session_controls(
         &mut settings.caption,
         "caption with the run's configuration",
     );
+}
+
+/// The size menu's entry for `preset`.
+fn preset_label(preset: Option<Preset>) -> &'static str {
+    match preset {
+        None => "by width",
+        Some(Preset::Paper) => "paper (3.5 in)",
+        Some(Preset::Slide) => "slide (1920 × 1080)",
+    }
 }

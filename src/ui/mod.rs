@@ -12,6 +12,7 @@ pub mod heatmap;
 mod math;
 mod notices;
 mod params;
+mod plot_key;
 pub mod plots;
 pub mod teach;
 
@@ -23,6 +24,40 @@ use crate::data::Dataset;
 use crate::training::BatchSnapshot;
 use gpu_heatmap::HeatmapRenderer;
 use parking_lot::Mutex;
+
+/// The shortest interval between frames on a software adapter (llvmpipe/lavapipe), where every
+/// frame's pixels are shaded on the CPU that training also needs: 30 frames a second at most
+/// (measured under Xvfb on 2 cores: a frame of the default run costs ≈ 25 ms of the two cores
+/// once the panels are unfilled, so 33 ms leaves training most of the machine).
+const SOFTWARE_FRAME_MS: u64 = 33;
+
+/// `frame` without its fill. On a software rasterizer a full-window fill costs about as much
+/// as the rest of the frame together (≈ 60 ns a pixel on llvmpipe, measured); the panels all
+/// have the same colour, which is the frame's clear colour (`clear_color`), so nothing changes
+/// on screen.
+fn unfilled(frame: egui::Frame) -> egui::Frame {
+    frame.fill(egui::Color32::TRANSPARENT)
+}
+
+/// Once the monitor's size is known: a window that opened larger than its screen (the first
+/// size is 1440 × 900; without a window manager nobody shrinks it) is made to fit, so that no
+/// panel lies outside the screen and no hidden pixels are drawn.
+fn fit_to_monitor(ctx: &egui::Context) {
+    let id = egui::Id::unique("pairscope-fitted-to-monitor");
+    if ctx.data(|d| d.get_temp::<bool>(id)).is_some() {
+        return;
+    }
+    let (monitor, inner) = ctx.input(|i| (i.viewport().monitor_size, i.viewport().inner_rect));
+    let (Some(monitor), Some(inner)) = (monitor, inner) else {
+        return;
+    };
+    if inner.width() > monitor.x || inner.height() > monitor.y {
+        let size = inner.size().min(monitor);
+        ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+        ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::pos2(0.0, 0.0)));
+    }
+    ctx.data_mut(|d| d.insert_temp(id, true));
+}
 
 /// The eframe application.
 pub struct PairscopeApp {
@@ -54,13 +89,13 @@ impl PairscopeApp {
 
     pub fn with_settings(cc: &eframe::CreationContext<'_>, settings: Settings) -> Self {
         // Workers report after every batch (thousands per second), so repaints are rate-limited:
-        // ~60 fps on a hardware adapter; ~10 fps on a software one (llvmpipe/lavapipe), where
-        // each frame costs whole CPU cores that training needs.
+        // ~60 fps on a hardware adapter; ~30 fps on a software one (llvmpipe/lavapipe), where
+        // each frame's pixels cost CPU that training needs.
         let software = cc
             .wgpu_render_state
             .as_ref()
             .is_some_and(|rs| rs.adapter.get_info().device_type == wgpu::DeviceType::Cpu);
-        let interval = Duration::from_millis(if software { 100 } else { 16 });
+        let interval = Duration::from_millis(if software { SOFTWARE_FRAME_MS } else { 16 });
         fonts::install(&cc.egui_ctx);
         let ctx = cc.egui_ctx.clone();
         // Each request wakes the event loop, so only one is made per interval: the repaint it
@@ -191,7 +226,22 @@ impl PairscopeApp {
     /// The central panel: the three curves on top, below them compare mode, the teaching
     /// panel or the batch heatmap.
     fn central(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
-        self.curves_row(ui, commands);
+        if self.state.compare.is_some() {
+            // The run before the fork stands still while the two sides train (and the compare
+            // panel has both sides' curves): it folds away, so that both batches and their
+            // diff have the room even at 1280 × 800.
+            egui::CollapsingHeader::new(format!(
+                "The run before the fork (step {}): loss, held-out retrieval, embeddings",
+                self.state.view.step
+            ))
+            .id_salt("before-the-fork")
+            .default_open(false)
+            .show(ui, |ui| self.curves_row(ui, 0.25, commands));
+        } else {
+            // The teaching panel needs more height than the batch heatmap.
+            let share = if self.teach.enabled { 0.28 } else { 0.36 };
+            self.curves_row(ui, share, commands);
+        }
         ui.separator();
         if let Some(run) = &self.state.compare {
             export::menu(
@@ -218,27 +268,30 @@ impl PairscopeApp {
         self.batch_heatmap(ui, &batch, commands);
     }
 
-    /// Training loss, held-out retrieval and the embedding view, side by side.
-    fn curves_row(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
+    /// Training loss, held-out retrieval and the embedding view, side by side; the plots take
+    /// `share` of the panel's height. Every row of a column wraps at the column's width (a row
+    /// wider than its column would widen it, pushing the embedding view and the batch panel's
+    /// text past the window's right edge).
+    fn curves_row(&mut self, ui: &mut egui::Ui, share: f32, commands: &mut Vec<AppCommand>) {
         let view = &self.state.view;
         let link = egui::Id::unique("step-axis");
         let avail = ui.available_size();
-        let plot_height = (avail.y * 0.38).max(140.0);
+        let plot_height = (avail.y * share).max(140.0);
         let ex = self.export;
         let state = &self.state;
         ui.columns(3, |cols| {
             let latest = view.batch.as_ref();
-            cols[0].horizontal(|ui| {
+            cols[0].horizontal_wrapped(|ui| {
                 ui.strong("Training loss");
                 export::menu(ui, export::Target::Loss, state, latest, &ex, commands);
             });
             plots::loss_curve(&mut cols[0], view, plot_height, link);
-            cols[1].horizontal(|ui| {
+            cols[1].horizontal_wrapped(|ui| {
                 ui.strong("Held-out retrieval");
                 export::menu(ui, export::Target::Metrics, state, latest, &ex, commands);
             });
             plots::metrics_curve(&mut cols[1], view, plot_height, link);
-            cols[2].horizontal(|ui| {
+            cols[2].horizontal_wrapped(|ui| {
                 ui.strong(embedding_view::title(state));
                 export::menu(ui, export::Target::Embedding, state, latest, &ex, commands);
             });
@@ -264,7 +317,8 @@ impl PairscopeApp {
         });
     }
 
-    /// The teaching panel, with the w-against-S export at the weighting stage.
+    /// The teaching panel, with the stage board's export and the w-against-S export at the
+    /// weighting stage.
     fn teach_panel(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
         let batch = self.state.view.batch.clone();
         let (state, ex) = (&self.state, &self.export);
@@ -276,6 +330,8 @@ impl PairscopeApp {
             &mut self.teach,
             commands,
             |ui, stage, commands| {
+                // The six stages on one board, from any stage.
+                export::board_menu(ui, state, batch.as_ref(), ex, commands);
                 if stage == teach::Stage::Weighting {
                     export::menu(
                         ui,
@@ -397,16 +453,25 @@ fn lesson_panel(ui: &mut egui::Ui, k: usize, lesson: &crate::app::lessons::Lesso
 }
 
 impl eframe::App for PairscopeApp {
+    /// The panels' colour: the panels themselves are drawn without a fill (`unfilled`), so the
+    /// window's background is the frame's clear, not a second full-window pass.
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        visuals.panel_fill.to_normalized_gamma_f32()
+    }
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let started = Instant::now();
+        fit_to_monitor(ui.ctx());
         self.state.poll();
         self.check_device_lost();
         let mut commands: Vec<AppCommand> = Vec::new();
-        egui::Panel::top("run-controls").show(ui, |ui| {
-            controls::top_bar(ui, &self.state, &mut self.teach.enabled, &mut commands);
-        });
+        egui::Panel::top("run-controls")
+            .frame(unfilled(egui::Frame::side_top_panel(ui.style())))
+            .show(ui, |ui| {
+                controls::top_bar(ui, &self.state, &mut self.teach.enabled, &mut commands);
+            });
         notices::strip(ui, &mut self.state, &mut commands);
         egui::Panel::left("settings")
+            .frame(unfilled(egui::Frame::side_top_panel(ui.style())))
             .resizable(true)
             .default_size(300.0)
             .show(ui, |ui| {
@@ -416,7 +481,7 @@ impl eframe::App for PairscopeApp {
             let mut close = false;
             if let Some(lesson) = crate::app::lessons::lessons().get(k) {
                 egui::Panel::right("lesson")
-                    .default_size(280.0)
+                    .default_size(260.0)
                     .show(ui, |ui| {
                         close = lesson_panel(ui, k, lesson);
                     });
@@ -428,7 +493,9 @@ impl eframe::App for PairscopeApp {
         let ctx = ui.ctx().clone();
         teach::keyboard(&ctx, &self.state, &mut self.teach, &mut commands);
         teach::help_window(&ctx, &mut self.teach);
-        egui::CentralPanel::default().show(ui, |ui| self.central(ui, &mut commands));
+        egui::CentralPanel::default()
+            .frame(unfilled(egui::Frame::central_panel(ui.style())))
+            .show(ui, |ui| self.central(ui, &mut commands));
         for command in commands {
             self.state.apply(command);
         }

@@ -96,6 +96,36 @@ pub fn step_until(
     step_until_within(h, what, PATIENCE, pred);
 }
 
+/// Starts compare mode against contrastive loss and waits until both sides have started;
+/// then one click on Step trains one batch on each side.
+pub fn start_compare(h: &mut Harness<'static, PairscopeApp>) {
+    use pairscope::app::AppCommand;
+    use pairscope::losses::{Loss, LossSpec};
+    h.state_mut()
+        .state_mut()
+        .apply(AppCommand::StartCompare(LossSpec::new(Loss::Contrastive(
+            Default::default(),
+        ))));
+    step_until(h, "both sides to start", |a| {
+        a.state()
+            .compare
+            .as_ref()
+            .is_some_and(|c| c.sides.iter().all(|s| s.started()))
+    });
+}
+
+/// Clicks Step in compare mode and waits until both sides are in step past `after`.
+pub fn compare_step(h: &mut Harness<'static, PairscopeApp>, after: u64) {
+    use egui_kittest::kittest::Queryable;
+    h.get_by_label("Step").click();
+    step_until(h, "both sides to train one batch", |a| {
+        a.state()
+            .compare
+            .as_ref()
+            .is_some_and(|c| c.in_sync() && c.sides[0].view.step > after)
+    });
+}
+
 /// A training worker of `config` on the digits, nobody to notify.
 pub fn spawn_worker(config: TrainConfig) -> WorkerHandle {
     WorkerHandle::spawn(config, Arc::new(Dataset::digits()), Box::new(|| {})).expect("spawns")

@@ -19,23 +19,31 @@ where
 {
     let (w, _) = body.dim_in_pixel();
     let z = title.sizes;
-    let bar_w = (w / 5).max(20);
+    // The colour bar's (or the legend's) column: a fifth of the figure, or what its text needs
+    // when that is more (on a board's panel, whose text has the whole board's sizes).
+    let bar_w = (w / 5).max(side_width(body, fig, z)?.min(w * 8 / 25));
     let (left, right) = body.split_horizontally(w.saturating_sub(bar_w));
     let m = fig.m as f64;
-    let mut chart = ChartBuilder::on(&left)
-        .caption(title.text, (FONT, title.size))
+    let mut builder = ChartBuilder::on(&left);
+    if !title.text.is_empty() {
+        builder.caption(title.text, (FONT, title.size));
+    }
+    let mut chart = builder
         .margin(z.gap * 2)
         .x_label_area_size(z.tick + z.label + 3 * z.gap)
         .y_label_area_size(z.tick * 2 + z.label + 2 * z.gap)
         .build_cartesian_2d(0.0..m, m..0.0)
         .map_err(draw_err)?;
     let int_format = |v: &f64| format!("{v:.0}");
+    // As many ticks as fit ("100" is under 3 ems, with a gap).
+    let (plot_w, _) = chart.plotting_area().dim_in_pixel();
+    let x_ticks = (plot_w / (z.tick * 3).max(1)).clamp(2, 6) as usize;
     chart
         .configure_mesh()
         .disable_mesh()
         .x_desc("j (other sample)")
         .y_desc("i (anchor)")
-        .x_labels(6)
+        .x_labels(x_ticks)
         .y_labels(6)
         .x_label_formatter(&int_format)
         .y_label_formatter(&int_format)
@@ -56,12 +64,42 @@ where
             }
         }
     }
+    // The colour bar spans the cells' rows exactly.
+    let (_, top) = right.get_base_pixel();
+    let (_, right_h) = right.dim_in_pixel();
+    let span = (
+        (yr.start - top).max(0) as u32,
+        (top + right_h as i32 - yr.end).max(0) as u32,
+    );
     if fig.categories.is_empty() {
-        colour_bar(&right, fig.map, fig.range, &fig.colour_bar, z)?;
+        colour_bar(&right, fig.map, fig.range, &fig.colour_bar, z, span)?;
     } else {
-        categories(&right, fig, z)?;
+        // The heading only on a titled figure: a board's panel is named in its header.
+        let heading = !title.text.is_empty();
+        categories(&right, fig, z, (span.0 as i32, heading))?;
     }
     Ok((xr.start, yr.start, xr.end, yr.end))
+}
+
+/// The width the colour bar (its ticks and label) or the categorical legend (swatch and the
+/// longest name) needs.
+fn side_width<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    fig: &Heatmap,
+    z: Sizes,
+) -> Result<u32, FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    if fig.categories.is_empty() {
+        return Ok(z.tick * 3 + z.label * 2 + 4 * z.gap);
+    }
+    let style = TextStyle::from((FONT, z.label).into_font());
+    let mut widest = super::text::width(area, &fig.colour_bar, &style)?;
+    for (name, _) in &fig.categories {
+        widest = widest.max(super::text::width(area, name, &style)? + z.label + z.gap);
+    }
+    Ok(widest + 3 * z.gap)
 }
 
 /// The categorical legend (mined pairs): one swatch per category.
@@ -69,23 +107,34 @@ fn categories<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fig: &Heatmap,
     z: Sizes,
+    (top, heading): (i32, bool),
 ) -> Result<(), FigureError>
 where
     DB::ErrorType: 'static,
 {
     let style = TextStyle::from((FONT, z.label).into_font());
-    let (pad, row, swatch) = (z.gap as i32, (z.label * 3 / 2) as i32, z.label as i32);
-    area.draw_text(&fig.colour_bar, &style, (pad, 4 * row))
-        .map_err(draw_err)?;
-    for (k, (name, c)) in fig.categories.iter().enumerate() {
-        let y = 5 * row + row * k as i32;
+    let (pad, swatch) = (z.gap as i32, z.label as i32);
+    let mut y = top;
+    if heading {
+        area.draw_text(&fig.colour_bar, &style, (pad, y))
+            .map_err(draw_err)?;
+        y += (z.label * 3 / 2) as i32;
+    }
+    // A name wider than the column wraps.
+    let (w, _) = area.dim_in_pixel();
+    let text_w = (w as i32 - 3 * pad - swatch).max(1) as u32;
+    for (name, c) in &fig.categories {
         area.draw(&Rectangle::new(
             [(pad, y), (pad + swatch, y + swatch)],
             rgb(*c).filled(),
         ))
         .map_err(draw_err)?;
-        area.draw_text(name, &style, (2 * pad + swatch, y))
-            .map_err(draw_err)?;
+        for line in super::text::wrap(area, name, &style, text_w)? {
+            area.draw_text(&line, &style, (2 * pad + swatch, y))
+                .map_err(draw_err)?;
+            y += z.label as i32;
+        }
+        y += (z.label / 2) as i32;
     }
     Ok(())
 }
@@ -97,14 +146,15 @@ fn colour_bar<DB: DrawingBackend>(
     (lo, hi): (f32, f32),
     label: &str,
     z: Sizes,
+    (above, below): (u32, u32),
 ) -> Result<(), FigureError>
 where
     DB::ErrorType: 'static,
 {
     let (lo, hi) = (f64::from(lo), f64::from(hi.max(lo + f32::EPSILON)));
     let mut chart = ChartBuilder::on(area)
-        .margin_top(z.title * 2 + z.gap * 2)
-        .margin_bottom(z.tick + z.label + 5 * z.gap)
+        .margin_top(above)
+        .margin_bottom(below)
         .margin_right(z.gap)
         .y_label_area_size(z.tick * 3 + z.label + 2 * z.gap)
         .build_cartesian_2d(0.0..1.0, lo..hi)

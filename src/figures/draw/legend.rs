@@ -15,6 +15,10 @@ pub(super) enum Place {
     Corner(CornerAt),
     /// Outside the data: a column this many pixels wide to the right of the plot.
     Right(u32),
+    /// Outside the data: rows under the plot, this many pixels tall, `columns` entries to a
+    /// row — when a column beside the plot would leave the plot too narrow (long names, or a
+    /// board's panel, whose text has the board's sizes).
+    Below { columns: u32, height: u32 },
 }
 
 /// One of the plotting area's corners.
@@ -54,7 +58,8 @@ pub(super) fn box_size(plot: &Plot, z: Sizes) -> (u32, u32) {
 }
 
 /// The emptiest corner of a plotting area `plot_px` pixels large for the box, or the column to
-/// the right when every corner holds data.
+/// the right when every corner holds data, or rows under the plot when that column would take
+/// more than half the plot's width.
 pub(super) fn place(
     plot: &Plot,
     ((x0, x1), (y0, y1)): ((f64, f64), (f64, f64)),
@@ -65,11 +70,20 @@ pub(super) fn place(
         return Place::None;
     }
     let (bw, bh) = box_size(plot, z);
+    let outside = outside(plot, (bw, bh), plot_px.0, z);
+    // plotters' own legend box draws every line solid: a pattern or a marked line is told
+    // apart only in the column, which draws each series' look.
+    let plain = |s: &crate::figures::figure::Series| {
+        s.name.is_empty() || matches!(s.stroke, Stroke::Solid | Stroke::Markers)
+    };
+    if !plot.series.iter().all(plain) {
+        return outside;
+    }
     // The box's share of each axis, with the gap plotters leaves from the frame.
     let fx = f64::from(bw + z.gap) / f64::from(plot_px.0.max(1));
     let fy = f64::from(bh + z.gap) / f64::from(plot_px.1.max(1));
     if fx >= 0.6 || fy >= 0.9 {
-        return Place::Right(bw + 2 * z.gap);
+        return outside;
     }
     let inside = |corner: CornerAt, (nx, ny): (f64, f64)| match corner {
         CornerAt::UpperRight => nx >= 1.0 - fx && ny >= 1.0 - fy,
@@ -121,7 +135,28 @@ pub(super) fn place(
     }
     match corners.iter().zip(hits).find(|(_, h)| *h == 0) {
         Some((&corner, _)) => Place::Corner(corner),
-        None => Place::Right(bw + 2 * z.gap),
+        None => outside,
+    }
+}
+
+/// The legend outside the data: a column beside a plot `plot_w` pixels wide, or rows under it
+/// (as many entries to a row as its width holds) when the column would take over half of it
+/// (over 60 % when the rows would hold one entry each).
+fn outside(plot: &Plot, (bw, _): (u32, u32), plot_w: u32, z: Sizes) -> Place {
+    let column = bw + 2 * z.gap;
+    let named = plot.series.iter().filter(|s| !s.name.is_empty()).count() as u32;
+    let columns = (plot_w / column.max(1)).clamp(1, named.max(1));
+    // Rows of one entry each would take the plot's height (eight entries left the metrics
+    // figure a quarter of its height at the paper preset): then a column that leaves the
+    // plot 40 % of its width is the lesser loss.
+    let limit = if columns == 1 && named > 3 { 0.6 } else { 0.5 };
+    if f64::from(column) <= limit * f64::from(plot_w) {
+        return Place::Right(column);
+    }
+    let rows = named.div_ceil(columns);
+    Place::Below {
+        columns,
+        height: rows * (z.label * 5 / 4) + 2 * z.gap,
     }
 }
 
@@ -184,5 +219,10 @@ mod tests {
         let mut unnamed = falling.clone();
         unnamed.series[0].name.clear();
         assert_eq!(place(&unnamed, RANGES, (1400, 700), z), Place::None);
+        // A plot too narrow for the column: the legend goes under it.
+        assert!(matches!(
+            place(&full, RANGES, (300, 700), z),
+            Place::Below { columns: 1, height } if height > 0
+        ));
     }
 }

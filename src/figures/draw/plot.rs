@@ -6,6 +6,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::legend::{self, Place};
+use super::pattern;
 use super::style::{FONT, Sizes, Title, draw_err, rgb};
 use crate::figures::figure::{FigureError, Plot, Series, Stroke};
 
@@ -34,10 +35,17 @@ where
             let (left, right) = body.split_horizontally(bw.saturating_sub(width));
             (left, Some(right))
         }
+        Place::Below { height, .. } => {
+            let (top, bottom) = body.split_vertically(bh.saturating_sub(height));
+            (top, Some(bottom))
+        }
         Place::None | Place::Corner(_) => (body.clone(), None),
     };
-    let mut chart = ChartBuilder::on(&chart_area)
-        .caption(title.text, (FONT, title.size))
+    let mut builder = ChartBuilder::on(&chart_area);
+    if !title.text.is_empty() {
+        builder.caption(title.text, (FONT, title.size));
+    }
+    let mut chart = builder
         .margin(z.gap * 2)
         .x_label_area_size(x_area)
         .y_label_area_size(y_area)
@@ -46,8 +54,10 @@ where
     // Steps are whole numbers: label them so ("50", not "50.0"), with whole-number ticks.
     let integral = is_integral(plot, |p| p.0);
     // As many ticks as fit: a label is at most ~5 ems wide ("-40.0", "1500").
-    let (plot_w, _) = chart.plotting_area().dim_in_pixel();
+    let (plot_w, plot_h) = chart.plotting_area().dim_in_pixel();
     let fit = (plot_w / (z.tick * 4).max(1)).clamp(2, 10) as usize;
+    // Upright, a label needs its height and as much again between labels.
+    let y_ticks = (plot_h / (z.tick * 2).max(1)).clamp(2, 10) as usize;
     let x_ticks = if integral {
         ((x1 - x0).floor() as usize + 1).clamp(2, fit)
     } else {
@@ -58,6 +68,7 @@ where
     mesh.x_desc(plot.x_label.as_str())
         .y_desc(plot.y_label.as_str())
         .x_labels(x_ticks)
+        .y_labels(y_ticks)
         .label_style((FONT, z.tick))
         .axis_desc_style((FONT, z.label))
         .light_line_style(RGBColor(235, 235, 235));
@@ -83,7 +94,13 @@ where
         }
         Place::Right(_) => {
             if let Some(column) = &column {
-                legend_column(column, plot, (title.size * 3 / 2 + 2 * z.gap) as i32, z)?;
+                let top = (title.size * 3 / 2 + 2 * z.gap) as i32;
+                legend_entries(column, plot, (top, 1), z)?;
+            }
+        }
+        Place::Below { columns, .. } => {
+            if let Some(rows) = &column {
+                legend_entries(rows, plot, (z.gap as i32, columns), z)?;
             }
         }
         Place::None => {}
@@ -91,11 +108,12 @@ where
     Ok(())
 }
 
-/// The legend as a column beside the plot: each named series' stroke and name.
-fn legend_column<DB: DrawingBackend>(
+/// The legend outside the plot, from `top` down, `columns` entries to a row (a column beside
+/// the plot has one): each named series' stroke and name.
+fn legend_entries<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     plot: &Plot,
-    top: i32,
+    (top, columns): (i32, u32),
     z: Sizes,
 ) -> Result<(), FigureError>
 where
@@ -103,38 +121,24 @@ where
 {
     let (len, row) = (2 * z.label as i32, (z.label * 5 / 4) as i32);
     let text = TextStyle::from((FONT, z.label).into_font());
+    let entry_w = legend::box_size(plot, z).0 as i32;
+    let columns = columns.max(1) as usize;
     let named = plot.series.iter().filter(|s| !s.name.is_empty());
     for (k, s) in named.enumerate() {
-        let y = top + row * k as i32 + row / 2;
-        let colour = rgb(s.colour);
-        let style = ShapeStyle::from(&colour).stroke_width(z.line);
-        let x = z.gap as i32;
-        match s.stroke {
-            Stroke::Markers => area.draw(&Circle::new(
+        let y = top + row * (k / columns) as i32 + row / 2;
+        let x = z.gap as i32 + entry_w * (k % columns) as i32;
+        if s.stroke == Stroke::Markers {
+            area.draw(&Circle::new(
                 (x + len / 2, y),
                 z.marker + 1,
-                colour.filled(),
-            )),
-            Stroke::Solid => area.draw(&PathElement::new(vec![(x, y), (x + len, y)], style)),
-            Stroke::Dashed | Stroke::Dotted => {
-                let (on, off) = if s.stroke == Stroke::Dashed {
-                    (len / 3, len / 6)
-                } else {
-                    (z.line as i32, 2 * z.line as i32)
-                };
-                let mut a = x;
-                while a < x + len {
-                    area.draw(&PathElement::new(
-                        vec![(a, y), ((a + on).min(x + len), y)],
-                        style,
-                    ))
-                    .map_err(draw_err)?;
-                    a += on + off.max(1);
-                }
-                Ok(())
-            }
+                rgb(s.colour).filled(),
+            ))
+            .map_err(draw_err)?;
+        } else {
+            let line = [(x, y), (x + len, y)];
+            let markers = [(x + len / 2, y)];
+            stroke(area, &line, &markers, s, z)?;
         }
-        .map_err(draw_err)?;
         area.draw_text(
             &s.name,
             &text,
@@ -204,15 +208,24 @@ where
     let colour = rgb(s.colour);
     let style = ShapeStyle::from(&colour).stroke_width(z.line);
     let pts = s.points.clone();
-    let (dash, dot) = (z.line * 4, z.line);
     let anno = match s.stroke {
         Stroke::Solid => chart.draw_series(LineSeries::new(pts, style)),
-        Stroke::Dashed => chart.draw_series(DashedLineSeries::new(pts, dash, dash * 5 / 8, style)),
-        Stroke::Dotted => chart.draw_series(DashedLineSeries::new(pts, dot, dot * 2, style)),
         Stroke::Markers => chart.draw_series(
             pts.into_iter()
                 .map(|p| Circle::new(p, z.marker, colour.filled())),
         ),
+        _ => {
+            // Patterns and marked lines, in pixels on the plotting area (their legend is the
+            // column beside the plot: `legend::place`).
+            let area = chart.plotting_area().strip_coord_spec();
+            let (bx, by) = area.get_base_pixel();
+            let px = |p: &(f64, f64)| {
+                let (x, y) = chart.backend_coord(p);
+                (x - bx, y - by)
+            };
+            let line: Vec<(i32, i32)> = s.points.iter().map(px).collect();
+            return stroke(&area, &line, &line, s, z);
+        }
     }
     .map_err(draw_err)?;
     if !s.name.is_empty() {
@@ -226,6 +239,42 @@ where
                 + PathElement::new(vec![(0, 0), (len, 0)], style)
                 + Circle::new((len / 2, 0), if markers { dot } else { 0 }, colour.filled())
         });
+    }
+    Ok(())
+}
+
+/// A series' line in pixels in its stroke's look, with its markers at `markers` for the marked
+/// strokes.
+fn stroke<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    line: &[(i32, i32)],
+    markers: &[(i32, i32)],
+    s: &Series,
+    z: Sizes,
+) -> Result<(), FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    let look = pattern::look(s.stroke, z.line);
+    let colour = rgb(s.colour).mix(look.opacity);
+    let style = ShapeStyle::from(&colour).stroke_width(look.width);
+    for dash in pattern::dashes(line, &look.dashes) {
+        if dash.len() >= 2 {
+            area.draw(&PathElement::new(dash, style))
+                .map_err(draw_err)?;
+        }
+    }
+    let r = (z.marker + 1) as i32;
+    for &(x, y) in markers {
+        match s.stroke {
+            Stroke::SolidSquares => area.draw(&Rectangle::new(
+                [(x - r, y - r), (x + r, y + r)],
+                colour.filled(),
+            )),
+            Stroke::SolidCircles => area.draw(&Circle::new((x, y), r as u32, colour.filled())),
+            _ => Ok(()),
+        }
+        .map_err(draw_err)?;
     }
     Ok(())
 }

@@ -72,4 +72,17 @@ impl Sizes {
             gap: part(0.01, 2),
         }
     }
+
+    /// These sizes with no text's em under `least_em` pixels (a preset's smallest text, 7 pt
+    /// on paper): ticks, labels and legend at least that, titles a step above it (≥ 8 pt). Only
+    /// the small text grows, so the plots keep their room at a column's width.
+    pub(super) fn at_least(self, least_em: f64) -> Self {
+        let least = (least_em * EM).ceil() as u32;
+        Self {
+            tick: self.tick.max(least),
+            label: self.label.max(least),
+            title: self.title.max((f64::from(least) * 8.0 / 7.0).ceil() as u32),
+            ..self
+        }
+    }
 }

@@ -74,7 +74,10 @@ impl WorkerHandle {
         };
         let thread = std::thread::Builder::new()
             .name("pairscope-train".into())
-            .spawn(move || run::run(start, data, &link))?;
+            .spawn(move || {
+                crate::training::priority::yield_to_the_window();
+                run::run(start, data, &link)
+            })?;
         Ok(Self {
             commands: command_tx,
             events: event_rx,

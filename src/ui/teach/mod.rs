@@ -109,9 +109,13 @@ pub fn panel(
     let side = (ui.available_height() - 30.0)
         .min(ui.available_width() * 0.45)
         .max(120.0);
+    // The stage's column takes at least half the panel whatever the stage: its texts (the
+    // loss stage's anchors, the update's ΔS means) read as lines, not as a narrow column
+    // beside the inspector, and the inspector does not move when the stage changes.
+    let column = (side + 20.0).max(ui.available_width() * 0.5);
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
-            ui.set_width(side + 20.0);
+            ui.set_width(column);
             stages::stage_view(ui, state.data(), batch, gpu, teach, side);
         });
         ui.vertical(|ui| inspector::inspector(ui, state.data(), batch, teach));

@@ -1,7 +1,7 @@
 //! The left half of the teaching panel: what each stage shows of the batch.
 
 use egui::{Color32, Rect, Sense, TextureOptions, Vec2, pos2, vec2};
-use egui_plot::{Arrows, Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Arrows, Line, Plot, PlotPoints, Points};
 
 use super::state::{Stage, TeachState};
 use crate::data::Dataset;
@@ -11,6 +11,7 @@ use crate::losses::explain;
 use crate::training::BatchSnapshot;
 use crate::ui::heatmap;
 use crate::ui::math;
+use crate::ui::plot_key;
 
 /// A heatmap stage: the batch in `view`; a clicked cell selects its pair in the inspector.
 fn heatmap_stage(
@@ -246,27 +247,43 @@ fn weight_scatter(ui: &mut egui::Ui, batch: &BatchSnapshot, side: f32) {
         .iter()
         .any(|s| s.stroke == crate::figures::Stroke::Solid);
     ui.strong("w against S for every kept pair");
-    Plot::new("teach-w-vs-s")
-        .height(side * 0.45)
+    // The height left above the key and the caption, at most the usual share (at 1280 × 800
+    // the heatmap above leaves less).
+    let height = (ui.available_height() - 50.0).min(side * 0.45).max(80.0);
+    crate::ui::plots::unfilled(Plot::new("teach-w-vs-s"))
+        .height(height)
         .x_axis_label("S_ij")
         .y_axis_label(explain::weight_label(&batch.spec))
-        .legend(Legend::default())
         .show(ui, |plot| {
-            for s in series {
+            for s in &series {
                 let (r, g, b) = s.colour;
                 let colour = Color32::from_rgb(r, g, b);
                 let pts: Vec<[f64; 2]> = s.points.iter().map(|&(x, y)| [x, y]).collect();
                 if s.stroke == crate::figures::Stroke::Markers {
                     plot.points(
-                        Points::new(s.name, PlotPoints::from(pts))
+                        Points::new(s.name.as_str(), PlotPoints::from(pts))
                             .color(colour)
                             .radius(2.0),
                     );
                 } else {
-                    plot.line(Line::new(s.name, PlotPoints::from(pts)).color(colour));
+                    plot.line(Line::new(s.name.as_str(), PlotPoints::from(pts)).color(colour));
                 }
             }
         });
+    // The key below the plot: a legend inside it would cover pairs.
+    let key: Vec<plot_key::Entry<'_>> = series
+        .iter()
+        .map(|s| {
+            let (r, g, b) = s.colour;
+            let mark = if s.stroke == crate::figures::Stroke::Markers {
+                plot_key::Mark::Markers
+            } else {
+                plot_key::Mark::Solid(1.5)
+            };
+            plot_key::Entry::new(&s.name, Color32::from_rgb(r, g, b), mark)
+        })
+        .collect();
+    plot_key::show(ui, &key);
     let caption = explain::curve_caption(&batch.spec, crate::figures::build::curve_scale(batch));
     if let (true, Some(caption)) = (has_curve, caption) {
         ui.small(caption);
@@ -376,7 +393,7 @@ fn update_arrows(ui: &mut egui::Ui, batch: &BatchSnapshot, after: &[f32], side: 
         .chunks(d)
         .map(|r| [f64::from(r[0]), f64::from(r[1])])
         .collect();
-    Plot::new("teach-arrows")
+    crate::ui::plots::unfilled(Plot::new("teach-arrows"))
         .height(side * 0.4)
         .data_aspect(1.0)
         .show(ui, |plot| {
