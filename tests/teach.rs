@@ -163,6 +163,41 @@ fn compare_mode_runs_two_sides_in_step() {
     h.get_by_label_contains("kept by both:");
 }
 
+/// The two workers train on their own threads, so a Pause can stop them on different steps;
+/// the side behind is then stepped until both show the same step (here side A alone is stepped
+/// once, as a Pause that caught B one batch earlier would leave them), and Step moves both on.
+#[test]
+fn compare_sides_meet_again_after_they_part() {
+    use pairscope::training::Command;
+    let mut h = harness();
+    step_until(&mut h, "the worker to start", |a| {
+        a.state().status == RunStatus::Paused
+    });
+    common::start_compare(&mut h);
+    common::compare_step(&mut h, 0);
+    let steps = |a: &PairscopeApp| {
+        let c = a.state().compare.as_ref().expect("compare");
+        (c.sides[0].view.step, c.sides[1].view.step)
+    };
+    let (s, _) = steps(h.state());
+    h.state_mut()
+        .state_mut()
+        .compare
+        .as_mut()
+        .expect("compare")
+        .send_to(0, &Command::Step);
+    step_until(&mut h, "B to catch up with A", |a| {
+        steps(a) == (s + 1, s + 1) && a.state().compare.as_ref().is_some_and(|c| c.in_sync())
+    });
+    for _ in 0..20 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    assert_eq!(steps(h.state()), (s + 1, s + 1), "nobody overshoots");
+    common::compare_step(&mut h, s + 1);
+    assert_eq!(steps(h.state()), (s + 2, s + 2));
+}
+
 /// The loss stage typesets the formula (its text stays readable to screen readers) and names
 /// the anchors whose terms make up most of the loss: their shares are the engine's loss split
 /// by anchor, so they sum to the L the stage shows.

@@ -276,6 +276,46 @@ fn the_teaching_panel_fits_and_its_texts_read_as_lines() {
     }
 }
 
+/// The weighting stage with a lesson open (the narrowest and, at 1280 × 800, the shortest
+/// teaching panel): the w-against-S plot leaves room below it for its key and caption.
+#[test]
+fn the_weighting_stage_keeps_its_key_with_a_lesson_open() {
+    for (w, hh) in SIZES {
+        let mut h = app(w, hh);
+        step_until(&mut h, "the worker to start", |a| {
+            a.state().status == RunStatus::Paused
+        });
+        h.state_mut().state_mut().apply(AppCommand::ApplyLesson(0));
+        train(&mut h, 5);
+        h.get_by_label("Teach").click();
+        let before = h.state().state().view.step;
+        h.get_by_label("Step").click();
+        step_until(&mut h, "one batch", |a| a.state().view.step > before);
+        settle(&mut h);
+        h.get_by_label("4 weighting").click();
+        settle(&mut h);
+        inside_containing(&h, "Stage 4 of 6: weighting");
+        inside(&h, "w against S for every kept pair");
+        for key in ["kept positive pairs", "kept negative pairs"] {
+            within(&h, key, area(&h));
+        }
+        // The plot keeps a readable frame (the stage's own share: a third of the column's
+        // height at most) and its key stays off it.
+        let frame = plot_frame(&h, "teach-w-vs-s");
+        assert!(
+            frame.width() >= 150.0 && frame.height() >= 80.0,
+            "at {w} × {hh} the w-against-S plot is squeezed to {frame:?}"
+        );
+        for key in ["kept positive pairs", "kept negative pairs"] {
+            let rect = h.get_by_label(key).rect();
+            assert!(
+                !rect.intersects(frame),
+                "{key:?} at {rect:?} covers {frame:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn compare_mode_fits_each_screen() {
     for (w, hh) in SIZES {

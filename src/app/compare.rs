@@ -9,7 +9,9 @@ use super::error::AppError;
 use super::run::{Evaluator, Reaction, RunView, reduce};
 use super::shared::{Notify, RunStatus};
 use crate::losses::LossSpec;
-use crate::training::{BackendInfo, BatchSnapshot, Command, SendError, Trainer, WorkerHandle};
+use crate::training::{
+    BackendInfo, BatchSnapshot, Command, Event, SendError, Trainer, WorkerHandle,
+};
 
 /// One side of the comparison: a worker whose events go through the same reducer as the main
 /// run's.
@@ -22,6 +24,47 @@ pub struct CompareSide {
     pub status: RunStatus,
     /// What went wrong on this side (the first failure, or the backend change).
     pub failed: Option<String>,
+    /// What this side's worker was last told to do, to know when it has come to rest.
+    motion: Motion,
+}
+
+/// A worker's transport state as far as the app can tell from what it sent and heard back.
+#[derive(Debug, Default, Clone, Copy)]
+struct Motion {
+    /// Play was sent (and no Pause since).
+    playing: bool,
+    /// Pause was sent to a playing worker; its `Paused` event has not arrived yet.
+    awaiting_pause: bool,
+    /// Steps were sent: the step the worker stands at when they are all done.
+    expect: Option<u64>,
+}
+
+impl Motion {
+    /// The worker trains no batch now and none is on its way.
+    fn at_rest(&self, step: u64) -> bool {
+        !self.playing && !self.awaiting_pause && self.expect.is_none_or(|e| step >= e)
+    }
+
+    fn sent(&mut self, command: &Command, step: u64) {
+        match command {
+            Command::Play => (self.playing, self.expect) = (true, None),
+            Command::Pause => {
+                self.awaiting_pause |= self.playing;
+                self.playing = false;
+            }
+            Command::Step if !self.playing => {
+                self.expect = Some(self.expect.unwrap_or(step).max(step) + 1);
+            }
+            _ => {}
+        }
+    }
+
+    fn paused(&mut self, step: u64) {
+        self.awaiting_pause = false;
+        if self.expect.is_some_and(|e| step >= e) {
+            self.expect = None;
+        }
+    }
 }
 
 impl CompareSide {
@@ -43,6 +86,7 @@ impl CompareSide {
             },
             status: RunStatus::Starting,
             failed: None,
+            motion: Motion::default(),
         })
     }
 
@@ -53,6 +97,9 @@ impl CompareSide {
 
     fn poll(&mut self) {
         for event in self.worker.drain_events() {
+            if let Event::Paused { step } = &event {
+                self.motion.paused(*step);
+            }
             for reaction in reduce(&mut self.view, &mut self.status, event) {
                 self.react(reaction);
             }
@@ -121,20 +168,41 @@ impl CompareRun {
     /// Sends `command` to both sides. A side whose queue cannot take it says so; a stopped
     /// side has already reported why.
     pub fn send(&mut self, command: &Command) {
-        for side in &mut self.sides {
-            match side.worker.send(command.clone()) {
-                Ok(()) => {}
-                Err(e @ SendError::Full(_)) => {
-                    side.failed.get_or_insert(e.to_string());
-                }
-                Err(e) => log::debug!("compare: {e}"),
-            }
+        for i in 0..self.sides.len() {
+            self.send_to(i, command);
         }
     }
 
+    /// Sends `command` to side `i` (0 = A, 1 = B) alone.
+    pub fn send_to(&mut self, i: usize, command: &Command) {
+        let side = &mut self.sides[i];
+        match side.worker.send(command.clone()) {
+            Ok(()) => side.motion.sent(command, side.view.step),
+            Err(e @ SendError::Full(_)) => {
+                side.failed.get_or_insert(e.to_string());
+            }
+            Err(e) => log::debug!("compare: {e}"),
+        }
+    }
+
+    /// Takes both sides' news; once both are at rest on different steps, steps the one behind.
+    ///
+    /// The two workers train independently, so a Pause sent to both stops them wherever each
+    /// happens to be (say A at 524, B at 526). When neither has a batch on its way (each has
+    /// reported the end of its Play or Steps), the side behind is stepped, one batch at a time,
+    /// until both stand at the same step and show the same batch.
     pub fn poll(&mut self) {
         for side in &mut self.sides {
             side.poll();
+        }
+        let rest =
+            |s: &CompareSide| s.started() && s.failed.is_none() && s.motion.at_rest(s.view.step);
+        if self.status == RunStatus::Running || !self.sides.iter().all(rest) {
+            return;
+        }
+        let (a, b) = (self.sides[0].view.step, self.sides[1].view.step);
+        if a != b {
+            self.send_to(usize::from(b < a), &Command::Step);
         }
     }
 

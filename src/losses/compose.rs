@@ -16,6 +16,7 @@
 use super::mining::{self, Mined, TripletKind};
 use super::mining_code::MiningCode;
 use super::numeric::lse_softmax;
+use super::par;
 use super::pml::{self, Ctx, Value};
 use super::spec::{CircleParams, MiningRule, WeightingRule};
 
@@ -94,7 +95,7 @@ fn per_pair_rule(
 ) -> Value {
     let m = cx.m;
     let inv_m = 1.0 / m as f64;
-    let mut per_pair = vec![0.0; m * m];
+    let mut per_pair = par::filled(m * m, 0.0);
     let mut total = 0.0;
     for (((&c, &s), g), t) in cx
         .mined

@@ -20,18 +20,24 @@ use super::spec::{Loss, LossSpec};
 pub fn evaluate(spec: &LossSpec, sim: &[f64], labels: &[i64]) -> Result<PairOutput, LossError> {
     spec.validate()?;
     check_input(sim, labels)?;
+    Ok(evaluate_checked(spec, sim, labels))
+}
+
+/// [`evaluate`] on a valid spec and an `m × m` matrix of finite similarities.
+fn evaluate_checked(spec: &LossSpec, sim: &[f64], labels: &[i64]) -> PairOutput {
     let m = labels.len();
     let (mined, from_miner) = match (&spec.loss, &spec.miner) {
         (Loss::Composed { mining, .. }, _) => (mining.mine(sim, labels), true),
         (_, Some(miner)) => (miner.mine(sim, labels), true),
         (_, None) => (Mined::from_mask(mining::all_pairs(labels)), false),
     };
-    let mut w = vec![0.0; m * m];
+    let mut w = par::filled(m * m, 0.0);
     let cx = Ctx {
         sim,
         labels,
         m,
         mined: &mined,
+        nonzero: std::sync::OnceLock::new(),
     };
     let (loss, per_pair_loss) = if m == 0 {
         (0.0, None)
@@ -49,16 +55,19 @@ pub fn evaluate(spec: &LossSpec, sim: &[f64], labels: &[i64]) -> Result<PairOutp
             Loss::Composed { weighting, .. } => weighting.apply(&cx, &mut w),
         }
     };
-    let (positive_pairs, negative_pairs) = pair_lists(&mined, from_miner, &w, labels);
+    let (positive_pairs, negative_pairs) = match cx.nonzero.into_inner() {
+        Some(cells) if !from_miner => lists_from_cells(&cells, labels),
+        _ => pair_lists(&mined, from_miner, &w, labels),
+    };
     let triplets = if from_miner { mined.triplets } else { None };
-    Ok(PairOutput {
+    PairOutput {
         loss,
         weights: w,
         positive_pairs,
         negative_pairs,
         triplets,
         per_pair_loss,
-    })
+    }
 }
 
 /// One batch evaluated from its embeddings: the f32 similarities and the engine's output.
@@ -98,13 +107,20 @@ pub fn evaluate_embeddings(
     }
     let x = normalize_rows_f32(emb, m, d);
     let similarity = similarity_f32_wide(&x, m, d);
-    let output = evaluate(spec, &similarity, labels)?;
+    // Finite rows normalise to rows of norm ≤ 1 (or zeros), whose dot products are finite: S
+    // needs no second look. Otherwise `evaluate` finds and reports S's first non-finite cell.
+    let output = if emb.iter().all(|v| v.is_finite()) {
+        spec.validate()?;
+        evaluate_checked(spec, &similarity, labels)
+    } else {
+        evaluate(spec, &similarity, labels)?
+    };
     Ok(EmbeddedBatch { similarity, output })
 }
 
 /// `S` in f64 (exact), on all cores for a large batch.
 pub fn widen_similarity(sim: &[f32], m: usize) -> Vec<f64> {
-    let mut out = vec![0.0; sim.len()];
+    let mut out = par::filled(sim.len(), 0.0);
     if m > 0 {
         par::rows(&mut out, m, m, |first, chunk| {
             for (o, &v) in chunk.iter_mut().zip(&sim[first * m..]) {
@@ -142,49 +158,32 @@ fn check_input(sim: &[f64], labels: &[i64]) -> Result<(), LossError> {
     }
 }
 
+/// The pairs at the given flat cell indices (ascending, off-diagonal), split by label: what
+/// [`pair_lists`] finds when these are exactly the cells with a non-zero weight.
+fn lists_from_cells(cells: &[usize], labels: &[i64]) -> (Vec<[usize; 2]>, Vec<[usize; 2]>) {
+    let m = labels.len();
+    cells
+        .iter()
+        .map(|&k| [k / m, k % m])
+        .partition(|&[i, j]| labels[i] == labels[j])
+}
+
 /// The kept positive and negative pairs, row-major: the mined ones when a miner (or a composed
 /// rule) ran, otherwise the off-diagonal entries with a non-zero weight.
 ///
 /// Each row chunk counts its pairs, the lists are allocated at their final length, and the
 /// chunks fill their own parts (on all cores for a large batch): no reallocation, no copy.
-fn pair_lists(
+pub(super) fn pair_lists(
     mined: &Mined,
     from_miner: bool,
     w: &[f64],
     labels: &[i64],
 ) -> (Vec<[usize; 2]>, Vec<[usize; 2]>) {
     let m = labels.len();
-    // Row `i`'s codes: the mask's row, or the non-zero weights by label.
-    let row_codes = |i: usize, buf: &mut Vec<MiningCode>| {
-        buf.clear();
-        if from_miner {
-            buf.extend_from_slice(&mined.mask[i * m..(i + 1) * m]);
-        } else {
-            buf.extend(w[i * m..(i + 1) * m].iter().zip(labels).map(|(&g, &y)| {
-                if g != 0.0 {
-                    MiningCode::kept(y == labels[i])
-                } else {
-                    MiningCode::SamePair
-                }
-            }));
-            buf[i] = MiningCode::SamePair;
-        }
-    };
     let ranges = par::row_ranges(m, m * m);
     let counts = par::map(ranges.clone(), |rows| {
-        let (mut pos, mut neg, mut buf) = (0, 0, Vec::with_capacity(m));
-        for i in rows {
-            row_codes(i, &mut buf);
-            pos += buf
-                .iter()
-                .filter(|&&c| c == MiningCode::PositiveKept)
-                .count();
-            neg += buf
-                .iter()
-                .filter(|&&c| c == MiningCode::NegativeKept)
-                .count();
-        }
-        (pos, neg)
+        rows.map(|i| kept_counts((mined, from_miner, w, labels), i))
+            .fold((0, 0), |(p, n), (rp, rn)| (p + rp, n + rn))
     });
     let total = |f: fn(&(usize, usize)) -> usize| counts.iter().map(f).sum::<usize>();
     let mut positive_pairs = vec![[0, 0]; total(|c| c.0)];
@@ -198,18 +197,83 @@ fn pair_lists(
         jobs.push((rows, pos, neg));
     }
     par::map(jobs, |(rows, pos, neg)| {
-        let (mut pos, mut neg, mut buf) = (pos.iter_mut(), neg.iter_mut(), Vec::with_capacity(m));
+        let (mut pos, mut neg) = (pos.iter_mut(), neg.iter_mut());
         for i in rows {
-            row_codes(i, &mut buf);
-            for (j, &c) in buf.iter().enumerate() {
-                let slot = match c {
-                    MiningCode::PositiveKept => pos.next(),
-                    MiningCode::NegativeKept => neg.next(),
-                    _ => continue,
-                };
+            kept_in_row((mined, from_miner, w, labels), i, |j, positive| {
+                let slot = if positive { pos.next() } else { neg.next() };
                 *slot.expect("counted") = [i, j];
-            }
+            });
         }
     });
     (positive_pairs, negative_pairs)
+}
+
+/// The engine's inputs for the pair lists: the mining, whether a miner ran, `G`, the labels.
+type ListInputs<'a> = (&'a Mined, bool, &'a [f64], &'a [i64]);
+
+/// How many positive and negative pairs row `i` keeps (branch-free loops the compiler
+/// vectorises: this scan of every cell is what the lists cost).
+fn kept_counts((mined, from_miner, w, labels): ListInputs, i: usize) -> (usize, usize) {
+    let m = labels.len();
+    if from_miner {
+        let (pos_code, neg_code) = (
+            MiningCode::PositiveKept as u8,
+            MiningCode::NegativeKept as u8,
+        );
+        // u32 lanes (a row has far fewer than 2³² cells) vectorise where usize ones barely do.
+        let (mut pos, mut neg) = (0u32, 0u32);
+        for &c in &mined.mask[i * m..(i + 1) * m] {
+            pos += u32::from(c as u8 == pos_code);
+            neg += u32::from(c as u8 == neg_code);
+        }
+        return (pos as usize, neg as usize);
+    }
+    let (yi, wrow) = (labels[i], &w[i * m..(i + 1) * m]);
+    let (mut pos, mut neg) = (0, 0);
+    for (&g, &y) in wrow.iter().zip(labels) {
+        let (nz, same) = (usize::from(g != 0.0), usize::from(y == yi));
+        pos += nz & same;
+        neg += nz & (1 - same);
+    }
+    // The diagonal is never a pair (its weight is 0; discounted should a loss leave one).
+    (pos - usize::from(wrow[i] != 0.0), neg)
+}
+
+/// Row `i`'s kept pairs in column order, `f(j, positive)` for each: the mask's row when a miner
+/// ran, otherwise the non-zero off-diagonal weights by label. Blocks of 16 cells without a
+/// kept pair are skipped with one vectorised test.
+#[inline(always)]
+fn kept_in_row(
+    (mined, from_miner, w, labels): ListInputs,
+    i: usize,
+    mut f: impl FnMut(usize, bool),
+) {
+    const BLOCK: usize = 16;
+    let m = labels.len();
+    if from_miner {
+        let mrow = &mined.mask[i * m..(i + 1) * m];
+        for (b, block) in mrow.chunks(BLOCK).enumerate() {
+            if !block.iter().fold(false, |any, c| any | c.is_kept()) {
+                continue;
+            }
+            for (l, &c) in block.iter().enumerate() {
+                if c.is_kept() {
+                    f(b * BLOCK + l, c == MiningCode::PositiveKept);
+                }
+            }
+        }
+    } else {
+        let wrow = &w[i * m..(i + 1) * m];
+        for (b, block) in wrow.chunks(BLOCK).enumerate() {
+            if !block.iter().fold(false, |any, &g| any | (g != 0.0)) {
+                continue;
+            }
+            for (l, &g) in block.iter().enumerate() {
+                let j = b * BLOCK + l;
+                if g != 0.0 && j != i {
+                    f(j, labels[j] == labels[i]);
+                }
+            }
+        }
+    }
 }

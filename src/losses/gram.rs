@@ -153,7 +153,7 @@ type Rows<T, O> = fn(&[T], &[T], (usize, usize), usize, &mut [O]);
 /// `S = X Xᵀ` (`m × m`), the rows split over the cores for a large batch.
 fn gram<T: Float, O: Float>(x: &[T], m: usize, d: usize, rows: Rows<T, O>) -> Vec<O> {
     assert_eq!(x.len(), m * d, "embeddings must have m * d entries");
-    let mut s = vec![O::default(); m * m];
+    let mut s = par::filled(m * m, O::default());
     if m == 0 || d == 0 {
         return s;
     }

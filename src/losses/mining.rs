@@ -45,7 +45,7 @@ impl Mined {
 /// batch.
 fn by_label(labels: &[i64], same: MiningCode, other: MiningCode) -> Vec<MiningCode> {
     let m = labels.len();
-    let mut mask = vec![other; m * m];
+    let mut mask = par::filled(m * m, other);
     let mut order: Vec<usize> = (0..m).collect();
     order.sort_by_key(|&i| labels[i]);
     let mut class_of = vec![0..0; m];
@@ -99,7 +99,7 @@ pub(crate) fn mask_from_triplets(labels: &[i64], triplets: &[[usize; 3]]) -> Vec
 /// Rows are independent: on all cores for a large batch, every cell written once.
 pub(crate) fn multi_similarity(sim: &[f64], labels: &[i64], epsilon: f64) -> Vec<MiningCode> {
     let m = labels.len();
-    let mut mask = vec![MiningCode::SamePair; m * m];
+    let mut mask = par::filled(m * m, MiningCode::SamePair);
     par::rows(&mut mask, m, m, |first, chunk| {
         for (r, mrow) in chunk.chunks_exact_mut(m).enumerate() {
             let i = first + r;
@@ -241,27 +241,67 @@ pub(crate) fn batch_hard(sim: &[f64], labels: &[i64]) -> Vec<[usize; 3]> {
     chunks.concat()
 }
 
-/// One anchor's batch-hard triplet, if it has both sides.
+/// One anchor's batch-hard triplet, if it has both sides: the lowest-similarity positive and
+/// the highest-similarity negative, ties to the lowest column (as one left-to-right scan with
+/// strict comparisons).
+///
+/// Two passes instead of one with a branch per cell: the extreme values as integer keys (a
+/// min / max reduction the compiler vectorises, which it will not do for floats), then the
+/// first column holding each.
 fn batch_hard_row(srow: &[f64], labels: &[i64], a: usize) -> Option<[usize; 3]> {
     let ya = labels[a];
-    let mut best_p: Option<(usize, f64)> = None;
-    let mut best_n: Option<(usize, f64)> = None;
-    for (j, (&s, &yj)) in srow.iter().zip(labels).enumerate() {
-        if j == a {
-            continue;
-        }
-        if yj == ya {
-            if best_p.is_none_or(|(_, b)| s < b) {
-                best_p = Some((j, s));
-            }
-        } else if best_n.is_none_or(|(_, b)| s > b) {
-            best_n = Some((j, s));
+    let (mut lo_p, mut hi_n) = (i64::MAX, i64::MIN);
+    for part in [0..a, a + 1..srow.len()] {
+        let (lo, hi) = row_extremes(&srow[part.clone()], &labels[part], ya);
+        (lo_p, hi_n) = (lo_p.min(lo), hi_n.max(hi));
+    }
+    let first = |want: i64, positive: bool| {
+        (0..srow.len())
+            .find(|&j| j != a && (labels[j] == ya) == positive && order_key(srow[j]) == want)
+    };
+    Some([a, first(lo_p, true)?, first(hi_n, false)?])
+}
+
+/// An integer with the order of the finite float `s` (`-0.0` and `0.0` the same key, as
+/// they compare equal): the sign-magnitude bits turned into two's complement.
+#[inline(always)]
+fn order_key(s: f64) -> i64 {
+    let bits = (s + 0.0).to_bits() as i64;
+    bits ^ ((bits >> 63) & i64::MAX)
+}
+
+/// The lowest key among `labels == y` and the highest among the rest (`i64::MAX` / `i64::MIN`
+/// when a side is empty; a finite S never has those keys).
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+fn row_extremes(srow: &[f64], labels: &[i64], y: i64) -> (i64, i64) {
+    // Eight independent lanes (one vector register of keys), merged at the end.
+    const L: usize = 8;
+    let (mut lo, mut hi) = ([i64::MAX; L], [i64::MIN; L]);
+    let n = srow.len().min(labels.len());
+    let full = n - n % L;
+    for (s8, y8) in srow[..full]
+        .chunks_exact(L)
+        .zip(labels[..full].chunks_exact(L))
+    {
+        for l in 0..L {
+            let (k, same) = (order_key(s8[l]), y8[l] == y);
+            lo[l] = lo[l].min(if same { k } else { i64::MAX });
+            hi[l] = hi[l].max(if same { i64::MIN } else { k });
         }
     }
-    match (best_p, best_n) {
-        (Some((p, _)), Some((n, _))) => Some([a, p, n]),
-        _ => None,
+    for (&s, &yj) in srow[full..n].iter().zip(&labels[full..n]) {
+        let (k, same) = (order_key(s), yj == y);
+        lo[0] = lo[0].min(if same { k } else { i64::MAX });
+        hi[0] = hi[0].max(if same { i64::MIN } else { k });
     }
+    (
+        lo.into_iter().min().unwrap_or(i64::MAX),
+        hi.into_iter().max().unwrap_or(i64::MIN),
+    )
 }
 
 /// Per anchor, the `k_pos` lowest-similarity positives and the `k_neg` highest-similarity

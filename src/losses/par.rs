@@ -1,15 +1,18 @@
 //! Row-parallel loops of the engine: a batch's rows split into one contiguous chunk per core.
 //!
 //! With the `app` feature the chunks run on rayon's pool (the one the t-SNE engine and burn
-//! already keep: a few microseconds per dispatch). The engine is also built without `app` for
+//! already keep: a few microseconds per dispatch, though tens when the workers have gone to
+//! sleep, which is why a batch must be large before it is split). The engine is also built without `app` for
 //! the fuzz targets, where rayon is absent; there std's scoped threads run them (a spawn costs
 //! tens of microseconds and a thread stack, which only fuzzing pays). The per-row code is the
 //! same in both builds. Batches below [`MIN_PARALLEL_CELLS`] stay on the calling thread (the
 //! default m = 80 batch is 6 400 cells). Every caller combines the chunks' results in row
 //! order, so the outcome does not depend on the number of cores.
 
-/// Batches with fewer `m × m` cells than this run on the calling thread.
-pub(crate) const MIN_PARALLEL_CELLS: usize = 160 * 160;
+/// Batches with fewer `m × m` cells than this run on the calling thread. At m = 256 (65 536
+/// cells) a contrastive batch took 0.41–0.57 ms split over two cores — half of it waking and
+/// yielding threads between its stages — and 0.27–0.32 ms on one (`cargo bench --bench losses`).
+pub(crate) const MIN_PARALLEL_CELLS: usize = 300 * 300;
 
 /// Worker threads for a large batch: rayon's pool.
 #[cfg(feature = "app")]
@@ -31,7 +34,13 @@ fn cores() -> usize {
 /// Rows per chunk for an `m`-row batch of `cells` cells: all of them below the threshold,
 /// else `m` shared evenly among the cores.
 pub(crate) fn rows_per_chunk(m: usize, cells: usize) -> usize {
-    if cells < MIN_PARALLEL_CELLS || m < 2 {
+    rows_per_chunk_costing(m, cells, 1)
+}
+
+/// [`rows_per_chunk`] for work that costs `cost` times a plain pass per cell (an `exp` each,
+/// say): such a batch is split from `1 / cost` of the usual size.
+fn rows_per_chunk_costing(m: usize, cells: usize, cost: usize) -> usize {
+    if cells.saturating_mul(cost) < MIN_PARALLEL_CELLS || m < 2 {
         m.max(1)
     } else {
         m.div_ceil(cores()).max(1)
@@ -68,6 +77,36 @@ pub(crate) fn map<I: Send, R: Send>(items: Vec<I>, f: impl Fn(I) -> R + Sync) ->
     })
 }
 
+/// Buffers of fewer bytes than this are filled on the calling thread: a `memset` of a couple
+/// of megabytes is quicker than waking the other cores (and rayon writes element by element,
+/// which for a one-byte mask is slower than one `memset`).
+#[cfg(feature = "app")]
+const MIN_PARALLEL_FILL_BYTES: usize = 4 << 20;
+
+/// `n` copies of `value`, written on all cores when they take [`MIN_PARALLEL_FILL_BYTES`] or
+/// more.
+///
+/// The engine's `m × m` buffers are allocated with this rather than `vec![value; n]`: for zeros
+/// that is `calloc`, and an allocator that hands back memory it already had (as mimalloc does
+/// from one batch to the next) must then clear it with one `memset` on the calling thread —
+/// a sixth of a contrastive batch at m = 1024.
+#[cfg(feature = "app")]
+pub(crate) fn filled<T: Copy + Send + Sync>(n: usize, value: T) -> Vec<T> {
+    use rayon::prelude::*;
+    if n.saturating_mul(size_of::<T>()) < MIN_PARALLEL_FILL_BYTES || size_of::<T>() == 1 {
+        return vec![value; n];
+    }
+    let mut out = Vec::with_capacity(n);
+    out.par_extend(rayon::iter::repeat_n(value, n));
+    out
+}
+
+/// `n` copies of `value` (the build without rayon).
+#[cfg(not(feature = "app"))]
+pub(crate) fn filled<T: Copy + Send + Sync>(n: usize, value: T) -> Vec<T> {
+    vec![value; n]
+}
+
 /// `f(first_row, chunk)` on the row chunks of `data` (`m` rows of `width` values each), in
 /// parallel for a large batch; the results in row order.
 pub(crate) fn rows<T: Send, R: Send>(
@@ -76,7 +115,17 @@ pub(crate) fn rows<T: Send, R: Send>(
     m: usize,
     f: impl Fn(usize, &mut [T]) -> R + Sync,
 ) -> Vec<R> {
-    let rows = rows_per_chunk(m, m * width);
+    rows_costing(data, (width, m), 1, f)
+}
+
+/// [`rows`] for per-cell work `cost` times a plain pass (see [`rows_per_chunk_costing`]).
+pub(crate) fn rows_costing<T: Send, R: Send>(
+    data: &mut [T],
+    (width, m): (usize, usize),
+    cost: usize,
+    f: impl Fn(usize, &mut [T]) -> R + Sync,
+) -> Vec<R> {
+    let rows = rows_per_chunk_costing(m, m * width, cost);
     let items: Vec<_> = data
         .chunks_mut((rows * width).max(1))
         .enumerate()
@@ -97,7 +146,7 @@ mod tests {
 
     #[test]
     fn chunks_cover_every_row_once_in_order() {
-        for m in [0, 1, 7, 159, 160, 161, 1000, 1025] {
+        for m in [0, 1, 7, 299, 300, 301, 1000, 1025] {
             let mut data = vec![0usize; m * 3];
             let firsts = rows(&mut data, 3, m, |first, chunk| {
                 for (r, row) in chunk.chunks_mut(3).enumerate() {

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use super::mining_code::MiningCode;
 use super::numeric::log1p_sum_exp_softmax;
 use super::spec::{ContrastiveParams, Loss, LossSpec, Miner, MultiSimilarityParams};
-use super::{cosine_similarity, evaluate, evaluate_embeddings, similarity_f32};
+use super::{LossError, cosine_similarity, evaluate, evaluate_embeddings, similarity_f32};
 
 /// Cell codes by label, the diagonal `SamePair`.
 fn by_label(labels: &[i64], same: MiningCode, other: MiningCode) -> Vec<MiningCode> {
@@ -155,7 +155,7 @@ fn bits(a: &[f64], b: &[f64]) -> bool {
 
 #[test]
 fn parallel_engine_equals_the_single_loop_code() {
-    for (m, k, seed) in [(161, 4, 1), (333, 8, 2), (600, 3, 3)] {
+    for (m, k, seed) in [(301, 4, 1), (333, 8, 2), (600, 3, 3)] {
         let (sim, labels) = batch(m, k, seed);
         let ms = MultiSimilarityParams::default();
         let spec = LossSpec::with_miner(
@@ -220,4 +220,87 @@ fn embeddings_path_is_s_then_evaluate() {
     assert_eq!(got.similarity, s64);
     assert_eq!(got.output, evaluate(&spec, &s64, &labels).expect("valid"));
     assert!(evaluate_embeddings(&spec, &emb[1..], d, &labels).is_err());
+    // A non-finite embedding is reported as S's first non-finite cell, as `evaluate` on S does;
+    // huge finite rows (whose squared norm overflows) are not an error.
+    // (A NaN row normalises to zeros, an infinite one to NaNs.)
+    let mut bad = emb.clone();
+    bad[7 * d + 3] = f32::INFINITY;
+    let err = evaluate_embeddings(&spec, &bad, d, &labels).err();
+    let want = LossError::NonFinite { row: 0, col: 7 }.to_string();
+    assert_eq!(err.map(|e| e.to_string()), Some(want));
+    bad[7 * d + 3] = f32::NAN;
+    let got = evaluate_embeddings(&spec, &bad, d, &labels).expect("a zero row");
+    assert!(got.similarity[7 * m..8 * m].iter().all(|&s| s == 0.0));
+    assert!(got.output == evaluate(&spec, &got.similarity, &labels).expect("finite"));
+    let mut huge = emb.clone();
+    huge[5 * d..6 * d].fill(3e38);
+    assert!(evaluate_embeddings(&spec, &huge, d, &labels).is_ok());
+    let bad_spec = LossSpec::new(Loss::Contrastive(ContrastiveParams {
+        pos_margin: f64::NAN,
+        ..Default::default()
+    }));
+    assert!(evaluate_embeddings(&bad_spec, &emb, d, &labels).is_err());
+}
+
+/// Contrastive lists its pairs from the cells it weighted; they are the pairs a scan of `G`
+/// finds (the non-zero weights by label), with none, some or most negatives active, on one
+/// core and on all of them.
+#[test]
+fn contrastive_pairs_are_the_non_zero_weights() {
+    use super::engine::pair_lists;
+    use super::mining::{Mined, all_pairs};
+    for (m, k, seed) in [(40, 4, 4), (420, 6, 5)] {
+        let (sim, labels) = batch(m, k, seed);
+        for (pos_margin, neg_margin) in [(1.0, 0.5), (0.2, 0.0), (-1.0, 2.0), (1.0, -1.0)] {
+            let spec = LossSpec::new(Loss::Contrastive(ContrastiveParams {
+                pos_margin,
+                neg_margin,
+            }));
+            let out = evaluate(&spec, &sim, &labels).expect("valid");
+            let scan = pair_lists(
+                &Mined::from_mask(all_pairs(&labels)),
+                false,
+                &out.weights,
+                &labels,
+            );
+            assert_eq!(
+                (out.positive_pairs.clone(), out.negative_pairs.clone()),
+                scan,
+                "m = {m}, margins {pos_margin} / {neg_margin}"
+            );
+            let nonzero = out.weights.iter().filter(|&&g| g != 0.0).count();
+            assert_eq!(nonzero, out.positive_pairs.len() + out.negative_pairs.len());
+        }
+    }
+}
+
+/// Batch-hard on a batch full of ties (similarities from a few values, `-0.0` beside `0.0`):
+/// the lowest positive and highest negative, ties to the lowest column, as one left-to-right
+/// scan with strict comparisons finds them (`-0.0 == 0.0` there).
+#[test]
+fn batch_hard_breaks_ties_to_the_lowest_column() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for m in [7, 40, 333] {
+        let values = [-0.5, -0.0, 0.0, 0.5, 1.0];
+        let sim: Vec<f64> = (0..m * m).map(|_| values[rng.gen_range(0..5)]).collect();
+        let labels: Vec<i64> = (0..m).map(|i| (i % 3) as i64).collect();
+        let mut want = Vec::new();
+        for a in 0..m {
+            let (mut p, mut n): (Option<usize>, Option<usize>) = (None, None);
+            for j in (0..m).filter(|&j| j != a) {
+                let s = sim[a * m + j];
+                if labels[j] == labels[a] {
+                    if p.is_none_or(|b| s < sim[a * m + b]) {
+                        p = Some(j);
+                    }
+                } else if n.is_none_or(|b| s > sim[a * m + b]) {
+                    n = Some(j);
+                }
+            }
+            if let (Some(p), Some(n)) = (p, n) {
+                want.push([a, p, n]);
+            }
+        }
+        assert_eq!(super::mining::batch_hard(&sim, &labels), want, "m = {m}");
+    }
 }

@@ -15,6 +15,7 @@ pub mod history;
 pub mod limits;
 #[cfg(feature = "app")]
 pub mod model;
+#[cfg(feature = "app")]
 pub mod priority;
 #[cfg(feature = "app")]
 pub mod trainer;
@@ -30,6 +31,7 @@ pub use config::{BackendChoice, ModelKind, TrainConfig};
 pub use config_error::ConfigError;
 #[cfg(feature = "app")]
 pub use history::{LossHistory, LossPoint};
+#[cfg(feature = "app")]
 pub use priority::yield_to_the_window;
 #[cfg(feature = "app")]
 pub use trainer::{BatchSnapshot, EvalPoint, StepStats, TrainError, Trainer};

@@ -334,14 +334,36 @@ fn decorate(ui: &egui::Ui, batch: &BatchSnapshot, state: &HeatmapState, rect: Re
         egui::StrokeKind::Outside,
     );
     if view == View::Weights && batch.max_weight() == 0.0 {
-        ui.painter().text(
-            rect.center(),
-            egui::Align2::CENTER_CENTER,
-            zero_weight_note(batch),
-            egui::FontId::proportional(14.0),
-            Color32::WHITE,
-        );
+        draw_note_inside(ui, rect, zero_weight_note(batch));
     }
+}
+
+/// `note` centred in `rect`, wrapped to its width and, on a heatmap too small for 14-pt text,
+/// set smaller (down to 8 pt) so that it stays inside; clipped to `rect` below that.
+fn draw_note_inside(ui: &egui::Ui, rect: Rect, note: &str) {
+    let painter = ui.painter_at(rect);
+    let (top_left, galley) = note_galley(&painter, rect, note);
+    painter.galley(top_left, galley, Color32::WHITE);
+}
+
+/// Where [`draw_note_inside`] puts `note`, and its laid-out text.
+fn note_galley(
+    painter: &egui::Painter,
+    rect: Rect,
+    note: &str,
+) -> (egui::Pos2, std::sync::Arc<egui::Galley>) {
+    const MARGIN: f32 = 6.0;
+    let wrap = (rect.width() - 2.0 * MARGIN).max(1.0);
+    let mut size = 14.0;
+    let galley = loop {
+        let font = egui::FontId::proportional(size);
+        let galley = painter.layout(note.to_owned(), font, Color32::WHITE, wrap);
+        if galley.size().y <= rect.height() - 2.0 * MARGIN || size <= 8.0 {
+            break galley;
+        }
+        size -= 1.0;
+    };
+    (rect.center() - galley.size() / 2.0, galley)
 }
 
 /// Why every weight of the batch is 0: nothing was kept, or every kept pair's term is
@@ -515,5 +537,37 @@ pub fn legend(ui: &mut egui::Ui, view: View, (lo, hi): (f32, f32), width: f32) {
                 ui.small(fmt(hi));
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod note_tests {
+    use super::*;
+
+    /// The zero-weight note stays inside the heatmap, from a large one down to a small one
+    /// (where it spilled over the panel before), in 14-pt text where that fits.
+    #[test]
+    fn the_zero_weight_note_stays_inside_the_heatmap() {
+        let ctx = egui::Context::default();
+        ctx.begin_pass(egui::RawInput::default());
+        let note = "every pair has weight 0: pairs enter the loss,\nbut every term is satisfied (its hinge is 0)";
+        for (w, h) in [(600.0, 600.0), (240.0, 240.0), (150.0, 150.0)] {
+            let rect = Rect::from_min_size(egui::pos2(10.0, 20.0), egui::vec2(w, h));
+            let painter = egui::Painter::new(ctx.clone(), egui::LayerId::background(), rect);
+            let (top_left, galley) = note_galley(&painter, rect, note);
+            let text = Rect::from_min_size(top_left, galley.size());
+            assert!(
+                rect.contains_rect(text),
+                "{w} × {h}: {text:?} outside {rect:?}"
+            );
+            if w >= 600.0 {
+                assert_eq!(
+                    galley.rows.len(),
+                    2,
+                    "one line per sentence when there is room"
+                );
+            }
+        }
+        let _ = ctx.end_pass();
     }
 }

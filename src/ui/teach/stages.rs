@@ -51,8 +51,21 @@ pub(super) fn stage_view(
             ));
         }
         Stage::Weighting => {
-            heatmap_stage(ui, batch, gpu, teach, View::Weights, side * 0.5);
-            weight_scatter(ui, batch, side);
+            // The heatmap above the scatter plot needs about this much height (heatmap, its
+            // colour bar, the plot's title, a plot of 100 points, its key and caption). A
+            // shorter column (1280 × 800 with a lesson open) sets them side by side instead.
+            let stacked = side * 0.5 + 40.0 + 20.0 + 100.0 + 70.0;
+            if ui.available_height() >= stacked || ui.available_width() < side * 0.5 + 240.0 {
+                heatmap_stage(ui, batch, gpu, teach, View::Weights, side * 0.5);
+                weight_scatter(ui, batch, side, false);
+            } else {
+                ui.horizontal_top(|ui| {
+                    ui.vertical(|ui| {
+                        heatmap_stage(ui, batch, gpu, teach, View::Weights, side * 0.5);
+                    });
+                    ui.vertical(|ui| weight_scatter(ui, batch, side, true));
+                });
+            }
         }
         Stage::Loss => loss_stage(ui, batch, teach),
         Stage::Update => update_view(ui, batch, teach, side),
@@ -236,7 +249,8 @@ fn sample_sheet(
 }
 
 /// w against S for every kept pair, with the single-pair weight curves where the loss has them.
-fn weight_scatter(ui: &mut egui::Ui, batch: &BatchSnapshot, side: f32) {
+/// `compact` (a short column): the caption is the title's hover text, the plot takes its room.
+fn weight_scatter(ui: &mut egui::Ui, batch: &BatchSnapshot, side: f32, compact: bool) {
     // The same series as the exported figure (`figures::build::w_vs_s`).
     let crate::figures::Figure::Plot(crate::figures::Plot { series, .. }) =
         crate::figures::build::w_vs_s(batch)
@@ -246,11 +260,26 @@ fn weight_scatter(ui: &mut egui::Ui, batch: &BatchSnapshot, side: f32) {
     let has_curve = series
         .iter()
         .any(|s| s.stroke == crate::figures::Stroke::Solid);
-    ui.strong("w against S for every kept pair");
+    let caption = match (
+        has_curve,
+        explain::curve_caption(&batch.spec, crate::figures::build::curve_scale(batch)),
+    ) {
+        (true, Some(caption)) => caption,
+        _ => "This loss has no single-pair weight curve: its pairs interact (triplets, log-sum-exp over pairs).".to_owned(),
+    };
+    let title = ui.strong("w against S for every kept pair");
+    if compact {
+        title.on_hover_text(&caption);
+    }
     // The height left above the key and the caption, at most the usual share (at 1280 × 800
-    // the heatmap above leaves less).
-    let height = (ui.available_height() - 50.0).min(side * 0.45).max(80.0);
+    // the heatmap above leaves less). Their height is the one they took last frame: in a
+    // narrow panel (a lesson open) the key wraps and the caption runs to several lines.
+    let below_id = egui::Id::unique(("teach-w-vs-s-below", compact));
+    let below = ui.data(|d| d.get_temp::<f32>(below_id)).unwrap_or(60.0);
+    let most = if compact { f32::INFINITY } else { side * 0.45 };
+    let height = (ui.available_height() - below - 4.0).min(most).max(80.0);
     crate::ui::plots::unfilled(Plot::new("teach-w-vs-s"))
+        .id(egui::Id::unique("teach-w-vs-s"))
         .height(height)
         .x_axis_label("S_ij")
         .y_axis_label(explain::weight_label(&batch.spec))
@@ -283,12 +312,15 @@ fn weight_scatter(ui: &mut egui::Ui, batch: &BatchSnapshot, side: f32) {
             plot_key::Entry::new(&s.name, Color32::from_rgb(r, g, b), mark)
         })
         .collect();
+    let top = ui.cursor().top();
     plot_key::show(ui, &key);
-    let caption = explain::curve_caption(&batch.spec, crate::figures::build::curve_scale(batch));
-    if let (true, Some(caption)) = (has_curve, caption) {
+    if !compact {
         ui.small(caption);
-    } else {
-        ui.small("This loss has no single-pair weight curve: its pairs interact (triplets, log-sum-exp over pairs).");
+    }
+    let used = ui.cursor().top() - top;
+    if (used - below).abs() > 0.5 {
+        ui.data_mut(|d| d.insert_temp(below_id, used));
+        ui.ctx().request_repaint();
     }
 }
 
