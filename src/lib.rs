@@ -10,7 +10,7 @@
 
 /// mimalloc keeps the memory a batch frees for the next one. With the system allocator every
 /// `m × m` buffer of the loss engine came fresh from the kernel (at m = 1024 half of a batch's
-/// time was page faults and heap trims; at m = 4096 a contrastive batch took 215–228 ms, with
+/// time was page faults and heap trims; at m = 4096 a contrastive batch took 220–224 ms, with
 /// mimalloc 93–97 ms: `cargo bench --bench losses`, issue 19). Every binary that links the
 /// library — the app, its tests and benches — allocates through it.
 #[cfg(feature = "app")]
