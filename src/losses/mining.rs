@@ -283,20 +283,22 @@ fn row_extremes(srow: &[f64], labels: &[i64], y: i64) -> (i64, i64) {
     let (mut lo, mut hi) = ([i64::MAX; L], [i64::MIN; L]);
     let n = srow.len().min(labels.len());
     let full = n - n % L;
+    // One cell into lane `l`: its key to the positives' minimum or the negatives' maximum.
+    let mut visit = |l: usize, s: f64, same: bool| {
+        let k = order_key(s);
+        lo[l] = lo[l].min(if same { k } else { i64::MAX });
+        hi[l] = hi[l].max(if same { i64::MIN } else { k });
+    };
     for (s8, y8) in srow[..full]
         .chunks_exact(L)
         .zip(labels[..full].chunks_exact(L))
     {
         for l in 0..L {
-            let (k, same) = (order_key(s8[l]), y8[l] == y);
-            lo[l] = lo[l].min(if same { k } else { i64::MAX });
-            hi[l] = hi[l].max(if same { i64::MIN } else { k });
+            visit(l, s8[l], y8[l] == y);
         }
     }
     for (&s, &yj) in srow[full..n].iter().zip(&labels[full..n]) {
-        let (k, same) = (order_key(s), yj == y);
-        lo[0] = lo[0].min(if same { k } else { i64::MAX });
-        hi[0] = hi[0].max(if same { i64::MIN } else { k });
+        visit(0, s, yj == y);
     }
     (
         lo.into_iter().min().unwrap_or(i64::MAX),

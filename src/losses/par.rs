@@ -2,9 +2,9 @@
 //!
 //! With the `app` feature the chunks run on rayon's pool (the one the t-SNE engine and burn
 //! already keep: a few microseconds per dispatch, though tens when the workers have gone to
-//! sleep, which is why a batch must be large before it is split). The engine is also built without `app` for
-//! the fuzz targets, where rayon is absent; there std's scoped threads run them (a spawn costs
-//! tens of microseconds and a thread stack, which only fuzzing pays). The per-row code is the
+//! sleep, which is why a batch must be large before it is split). The engine is also built
+//! without `app` for the fuzz targets, where rayon is absent; there std's scoped threads run
+//! them (a spawn costs tens of microseconds and a thread stack, which only fuzzing pays). The per-row code is the
 //! same in both builds. Batches below [`MIN_PARALLEL_CELLS`] stay on the calling thread (the
 //! default m = 80 batch is 6 400 cells). Every caller combines the chunks' results in row
 //! order, so the outcome does not depend on the number of cores.
