@@ -5,7 +5,8 @@
 //! S = X̂ X̂ᵀ, mining, loss value, `G = ∂L/∂S`, the pair lists) for m ∈ {256, 1024, 4096},
 //! d = 64, Gaussian rows, labels `i / 4` (K = 4 per class) — the cases, names and parameters
 //! of pml_reference.py. `from_similarity/<case>/<m>`: `losses::evaluate` alone on the same
-//! batch's S (f64), the engine without the Gram product.
+//! batch's S (f64), the engine without the Gram product. `gram/f32_wide/<m>`: the Gram product
+//! alone.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use pairscope::losses::{
     Loss, LossSpec, Miner, TripletMarginParams, evaluate, evaluate_embeddings, similarity_f32,
-    widen_similarity,
+    similarity_f32_wide, widen_similarity,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -82,6 +83,18 @@ fn bench_evaluate(c: &mut Criterion) {
         }
         group.finish();
     }
+    // The Gram product alone (`S = X̂ X̂ᵀ` from unit rows, stored widened): its share of the path.
+    let mut group = c.benchmark_group("gram");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(2));
+    for &m in &sizes {
+        let unit = pairscope::losses::normalize_rows_f32(&batch(m).0, m, D);
+        group.bench_with_input(BenchmarkId::new("f32_wide", m), &m, |b, _| {
+            b.iter(|| similarity_f32_wide(black_box(&unit), m, D))
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench_evaluate);

@@ -247,7 +247,7 @@ pub(crate) fn batch_hard(sim: &[f64], labels: &[i64]) -> Vec<[usize; 3]> {
 ///
 /// Two passes instead of one with a branch per cell: the extreme values as integer keys (a
 /// min / max reduction the compiler vectorises, which it will not do for floats), then the
-/// first column holding each.
+/// first column holding each (found a block of 16 cells at a time).
 fn batch_hard_row(srow: &[f64], labels: &[i64], a: usize) -> Option<[usize; 3]> {
     let ya = labels[a];
     let (mut lo_p, mut hi_n) = (i64::MAX, i64::MIN);
@@ -255,11 +255,47 @@ fn batch_hard_row(srow: &[f64], labels: &[i64], a: usize) -> Option<[usize; 3]> 
         let (lo, hi) = row_extremes(&srow[part.clone()], &labels[part], ya);
         (lo_p, hi_n) = (lo_p.min(lo), hi_n.max(hi));
     }
-    let first = |want: i64, positive: bool| {
-        (0..srow.len())
-            .find(|&j| j != a && (labels[j] == ya) == positive && order_key(srow[j]) == want)
-    };
-    Some([a, first(lo_p, true)?, first(hi_n, false)?])
+    Some([
+        a,
+        first_with_key(srow, labels, (ya, true), lo_p, a)?,
+        first_with_key(srow, labels, (ya, false), hi_n, a)?,
+    ])
+}
+
+/// The first column `j ≠ skip` on the wanted side of label `y` (`positive`: the same label)
+/// whose key is `want`. Blocks of 16 cells are tested branch-free first (a vectorised test per
+/// block), then the one with a hit is walked.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+fn first_with_key(
+    srow: &[f64],
+    labels: &[i64],
+    (y, positive): (i64, bool),
+    want: i64,
+    skip: usize,
+) -> Option<usize> {
+    const B: usize = 16;
+    let n = srow.len().min(labels.len());
+    let mut start = 0;
+    while start < n {
+        let end = (start + B).min(n);
+        let mut any = false;
+        for j in start..end {
+            any |= ((labels[j] == y) == positive) & (order_key(srow[j]) == want);
+        }
+        if any {
+            for j in start..end {
+                if j != skip && (labels[j] == y) == positive && order_key(srow[j]) == want {
+                    return Some(j);
+                }
+            }
+        }
+        start = end;
+    }
+    None
 }
 
 /// An integer with the order of the finite float `s` (`-0.0` and `0.0` the same key, as

@@ -99,17 +99,19 @@ impl Ctx<'_> {
 /// over all of it cost a tenth of a batch at m = 1024).
 pub(crate) fn contrastive(p: &ContrastiveParams, cx: &Ctx, w: &mut [f64]) -> Value {
     let m = cx.m;
-    let mut per_pair = par::filled(m * m, 0.0);
-    let chunks: Vec<ContrastiveSums> = par::rows(&mut per_pair, m, m, |first, chunk| {
-        let cells = first * m..first * m + chunk.len();
+    // Every cell's term is computed (0 off the pairs), so the buffer is built, not filled first:
+    // a row's terms in one branch-free pass, then only its active cells are visited.
+    let (per_pair, chunks) = par::built((m, m), |first, sink| {
         let mut acc = ContrastiveSums::default();
-        for (k, ((&c, &s), t)) in cx.mined.mask[cells.clone()]
-            .iter()
-            .zip(&cx.sim[cells.clone()])
-            .zip(chunk.iter_mut())
-            .enumerate()
-        {
-            acc.add(p, c, s, t, cells.start + k);
+        let mut terms = vec![0.0; m];
+        for i in first..first + sink.remaining() / m {
+            let cells = i * m..(i + 1) * m;
+            let codes = &cx.mined.mask[cells.clone()];
+            for ((t, &c), &s) in terms.iter_mut().zip(codes).zip(&cx.sim[cells.clone()]) {
+                *t = contrastive_term(p, c, s);
+            }
+            sink.extend_from_slice(&terms);
+            acc.add_row(codes, &terms, cells.start);
         }
         acc
     });
@@ -140,28 +142,36 @@ struct ContrastiveSums {
     active: Vec<usize>,
 }
 
+/// A cell's contrastive term: `relu(pos_margin − S)` on a positive pair, `relu(S − neg_margin)`
+/// on a negative one, 0 elsewhere (written as selects, so a row's terms vectorise).
+#[inline(always)]
+fn contrastive_term(p: &ContrastiveParams, c: MiningCode, s: f64) -> f64 {
+    let (pos, neg) = ((p.pos_margin - s).max(0.0), (s - p.neg_margin).max(0.0));
+    let t = if c == NEG { neg } else { 0.0 };
+    if c == POS { pos } else { t }
+}
+
 impl ContrastiveSums {
-    /// Cell `k`: its per-pair term into `t`, counted (and `k` kept) when active.
-    #[inline]
-    fn add(&mut self, p: &ContrastiveParams, c: MiningCode, s: f64, t: &mut f64, k: usize) {
-        match c {
-            POS => {
-                *t = (p.pos_margin - s).max(0.0);
-                if *t > 0.0 {
-                    self.sum_p += *t;
-                    self.cnt_p += 1;
-                    self.active.push(k);
+    /// A row's terms (its cells from flat index `start`): the active ones (`t > 0`, on a pair by
+    /// construction) summed per side in column order and their cells kept. Blocks of 16 cells
+    /// without one are skipped with one vectorised test.
+    fn add_row(&mut self, codes: &[MiningCode], terms: &[f64], start: usize) {
+        const BLOCK: usize = 16;
+        for (b, block) in terms.chunks(BLOCK).enumerate() {
+            if !block.iter().fold(false, |any, &t| any | (t > 0.0)) {
+                continue;
+            }
+            for (l, &t) in block.iter().enumerate() {
+                let j = b * BLOCK + l;
+                if t > 0.0 {
+                    if codes[j] == POS {
+                        (self.sum_p, self.cnt_p) = (self.sum_p + t, self.cnt_p + 1);
+                    } else {
+                        (self.sum_n, self.cnt_n) = (self.sum_n + t, self.cnt_n + 1);
+                    }
+                    self.active.push(start + j);
                 }
             }
-            NEG => {
-                *t = (s - p.neg_margin).max(0.0);
-                if *t > 0.0 {
-                    self.sum_n += *t;
-                    self.cnt_n += 1;
-                    self.active.push(k);
-                }
-            }
-            _ => {}
         }
     }
 }
