@@ -258,3 +258,98 @@ fn text_scales_with_the_figure_width() {
         assert!(checked >= 12, "only {checked} SVGs at width {width}");
     }
 }
+
+/// A `<text>` of an SVG: its content, anchor point, anchor and font size.
+struct SvgText {
+    text: String,
+    x: f64,
+    y: f64,
+    anchor: String,
+    size: f64,
+}
+
+fn svg_text_boxes(svg: &str) -> Vec<SvgText> {
+    let doc = roxmltree::Document::parse(svg).expect("valid XML");
+    let num = |n: roxmltree::Node, a: &str| n.attribute(a).and_then(|v| v.parse().ok());
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| {
+            Some(SvgText {
+                text: n.text()?.trim().to_owned(),
+                x: num(n, "x")?,
+                y: num(n, "y")?,
+                anchor: n.attribute("text-anchor").unwrap_or("start").to_owned(),
+                size: num(n, "font-size")?,
+            })
+        })
+        .collect()
+}
+
+/// At a paper column's size the colour bar's tick labels stand right of the bar (they ran into
+/// it from the left), and the title clears the top row's tick label (they touched).
+#[test]
+fn colour_bar_ticks_clear_the_bar_and_the_title_clears_the_top_tick() {
+    let (w, h) = (1050, 788);
+    // A title as long as the app's, so that it spans the y axis's ticks.
+    let meta = FigureMeta {
+        title: "Pair weights w_ij = |dL/dS_ij|, batch of step 300".into(),
+        ..meta()
+    };
+    let svg = String::from_utf8(render(&heatmap(), &meta, Format::Svg, w, h).expect("renders"))
+        .expect("utf-8");
+    let doc = roxmltree::Document::parse(&svg).expect("valid XML");
+    let num = |n: roxmltree::Node, a: &str| n.attribute(a).and_then(|v| v.parse::<f64>().ok());
+    // The bar: the filled cells in the right third.
+    let bar_right = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect"))
+        .filter_map(|n| Some((num(n, "x")?, num(n, "width")?)))
+        .filter(|&(x, _)| x > f64::from(w) * 2.0 / 3.0)
+        .map(|(x, width)| x + width)
+        .fold(f64::NAN, f64::max);
+    assert!(bar_right.is_finite(), "no colour bar in the SVG");
+    let texts = svg_text_boxes(&svg);
+    // A digit is at most 0.6 em wide in the bundled face.
+    let left_edge = |t: &SvgText| match t.anchor.as_str() {
+        "end" => t.x - 0.6 * t.size * t.text.chars().count() as f64,
+        _ => t.x,
+    };
+    let ticks: Vec<&SvgText> = texts
+        .iter()
+        .filter(|t| t.text.parse::<f64>().is_ok() && t.x > f64::from(w) * 2.0 / 3.0)
+        // (not the cells' x-axis ticks, centred under their columns)
+        .filter(|t| t.anchor != "middle")
+        .collect();
+    assert!(ticks.len() >= 3, "colour bar ticks: {}", ticks.len());
+    for t in &ticks {
+        assert!(
+            left_edge(t) >= bar_right,
+            "tick {:?} starts at {:.0}, left of the bar's edge {bar_right:.0}",
+            t.text,
+            left_edge(t)
+        );
+    }
+    // The title (the largest text) ends above the top tick label of the cells' y axis: its
+    // baseline is 0.76 em under its y and a descender 0.22 em more; the tick's digits rise
+    // about 0.47 em above its y (centred with dy = 0.5 ex).
+    let title = texts
+        .iter()
+        .max_by(|a, b| a.size.total_cmp(&b.size))
+        .expect("a title");
+    let top_tick = texts
+        .iter()
+        .filter(|t| t.text == "0" && t.x < f64::from(w) / 3.0 && t.anchor == "end")
+        .min_by(|a, b| a.y.total_cmp(&b.y))
+        .expect("the y axis's 0");
+    let title_left = title.x - 0.3 * title.size * title.text.chars().count() as f64;
+    assert!(
+        title_left < top_tick.x,
+        "the title does not span the tick: no test"
+    );
+    let title_bottom = title.y + 0.98 * title.size;
+    let tick_top = top_tick.y - 0.47 * top_tick.size;
+    assert!(
+        title_bottom <= tick_top,
+        "title bottom {title_bottom:.0} below the top tick's top {tick_top:.0}"
+    );
+}

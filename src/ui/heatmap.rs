@@ -524,20 +524,40 @@ pub fn legend(ui: &mut egui::Ui, view: View, (lo, hi): (f32, f32), width: f32) {
                     Color32::from_rgb(r, g, b),
                 );
             }
-            ui.horizontal(|ui| {
-                let fmt = |v: f32| {
-                    if v != 0.0 && v.abs() < 1e-2 {
-                        format!("{v:.2e}")
-                    } else {
-                        format!("{v:.3}")
-                    }
-                };
-                ui.small(fmt(lo));
-                ui.add_space((width - 110.0).max(0.0));
-                ui.small(fmt(hi));
-            });
+            end_labels(ui, rect.x_range(), (lo, hi));
         }
     }
+}
+
+/// The colour bar's end values under its ends: the low one from the bar's left edge, the high
+/// one ending at its right edge, whatever the bar's width.
+fn end_labels(ui: &mut egui::Ui, bar: egui::Rangef, (lo, hi): (f32, f32)) {
+    let fmt = |v: f32| {
+        if v != 0.0 && v.abs() < 1e-2 {
+            format!("{v:.2e}")
+        } else {
+            format!("{v:.3}")
+        }
+    };
+    let font = egui::TextStyle::Small.resolve(ui.style());
+    let colour = ui.visuals().text_color();
+    let height = ui.fonts_mut(|f| f.row_height(&font));
+    let (row, _) = ui.allocate_exact_size(vec2(bar.span(), height), Sense::hover());
+    let painter = ui.painter();
+    painter.text(
+        pos2(bar.min, row.top()),
+        egui::Align2::LEFT_TOP,
+        fmt(lo),
+        font.clone(),
+        colour,
+    );
+    painter.text(
+        pos2(bar.max, row.top()),
+        egui::Align2::RIGHT_TOP,
+        fmt(hi),
+        font,
+        colour,
+    );
 }
 
 #[cfg(test)]
@@ -569,5 +589,46 @@ mod note_tests {
             }
         }
         let _ = ctx.end_pass();
+    }
+
+    /// The colour bar's end values sit under its ends at every width: the high one ended a
+    /// fixed 110 points after the low one began, so on a wide bar it stood far from the end.
+    #[test]
+    fn the_colour_bar_labels_sit_under_its_ends() {
+        for width in [150.0, 360.0, 700.0] {
+            let ctx = egui::Context::default();
+            let mut bar = Rect::NOTHING;
+            let out = ctx.run_ui(egui::RawInput::default(), |ui| {
+                legend(ui, View::Similarity, (-1.0, 1.0), width);
+                bar = ui.min_rect();
+            });
+            let texts: Vec<(String, Rect)> = out
+                .shapes
+                .iter()
+                .filter_map(|c| match &c.shape {
+                    egui::Shape::Text(t) => {
+                        Some((t.galley.text().to_owned(), t.visual_bounding_rect()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let find = |label: &str| {
+                texts
+                    .iter()
+                    .find(|(t, _)| t == label)
+                    .map(|(_, r)| *r)
+                    .unwrap_or_else(|| panic!("no {label} label in {texts:?}"))
+            };
+            let (lo, hi) = (find("-1.000"), find("1.000"));
+            assert!(
+                (lo.left() - bar.left()).abs() <= 2.0,
+                "{width}: {lo:?} vs {bar:?}"
+            );
+            assert!(
+                (hi.right() - bar.right()).abs() <= 2.0,
+                "{width}: {hi:?} vs {bar:?}"
+            );
+            assert!(lo.right() < hi.left(), "{width}: the labels overlap");
+        }
     }
 }

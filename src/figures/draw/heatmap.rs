@@ -24,12 +24,18 @@ where
     let bar_w = (w / 5).max(side_width(body, fig, z)?.min(w * 8 / 25));
     let (left, right) = body.split_horizontally(w.saturating_sub(bar_w));
     let m = fig.m as f64;
-    let mut builder = ChartBuilder::on(&left);
-    if !title.text.is_empty() {
-        builder.caption(title.text, (FONT, title.size));
-    }
-    let mut chart = builder
+    // The title above the chart's own margin, and half a tick label more between them: the
+    // top row's tick label reaches that far up, and met the title's descenders.
+    let body = if title.text.is_empty() {
+        left.clone()
+    } else {
+        left.margin(z.gap * 2, 0, 0, 0)
+            .titled(title.text, (FONT, title.size))
+            .map_err(draw_err)?
+    };
+    let mut chart = ChartBuilder::on(&body)
         .margin(z.gap * 2)
+        .margin_top(z.gap * 2 + z.tick / 2)
         .x_label_area_size(z.tick + z.label + 3 * z.gap)
         .y_label_area_size(z.tick * 2 + z.label + 2 * z.gap)
         .build_cartesian_2d(0.0..m, m..0.0)
@@ -92,7 +98,8 @@ where
     DB::ErrorType: 'static,
 {
     if fig.categories.is_empty() {
-        return Ok(z.tick * 3 + z.label * 2 + 4 * z.gap);
+        let ticks = tick_width(area, fig.range, z)?;
+        return Ok(bar_width(z) + 3 * z.gap + ticks + z.label + 5 * z.gap);
     }
     let style = TextStyle::from((FONT, z.label).into_font());
     let mut widest = super::text::width(area, &fig.colour_bar, &style)?;
@@ -139,11 +146,44 @@ where
     Ok(())
 }
 
-/// A vertical colour bar with its value axis.
+/// The colour bar's own width: a label's height and a half.
+fn bar_width(z: Sizes) -> u32 {
+    (z.label * 3 / 2).max(6)
+}
+
+/// A colour bar tick's text.
+fn tick_text(v: f64) -> String {
+    if v.abs() > 0.0 && v.abs() < 1e-2 {
+        format!("{v:.1e}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The width of the colour bar's widest tick label (its ends and middle stand for the rest).
+fn tick_width<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (lo, hi): (f32, f32),
+    z: Sizes,
+) -> Result<u32, FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    let style = TextStyle::from((FONT, z.tick).into_font());
+    let (lo, hi) = (f64::from(lo), f64::from(hi));
+    let mut widest = 0;
+    for v in [lo, hi, (lo + hi) / 2.0, lo + (hi - lo) / 3.0] {
+        widest = widest.max(super::text::width(area, &tick_text(v), &style)?);
+    }
+    Ok(widest)
+}
+
+/// A vertical colour bar with its value axis on its right, as a plot's colour bar is read: the
+/// ticks, then the label (their room measured, so no tick label runs into the bar).
 fn colour_bar<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     map: ColorMap,
-    (lo, hi): (f32, f32),
+    range: (f32, f32),
     label: &str,
     z: Sizes,
     (above, below): (u32, u32),
@@ -151,12 +191,26 @@ fn colour_bar<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    // The bar keeps its width; the ticks and the label get the rest of the column. Where that
+    // is too narrow for both (a board's panel, whose text has the whole board's sizes) the label
+    // is left out — the panel's header and the board's caption name the quantity.
+    let ticks = tick_width(area, range, z)?;
+    let (column, _) = area.dim_in_pixel();
+    let room = column.saturating_sub(bar_width(z) + 3 * z.gap);
+    let full = ticks + z.label + 5 * z.gap;
+    let (labels, label) = if room >= full {
+        (full, label)
+    } else {
+        ((ticks + 2 * z.gap).min(room), "")
+    };
+    let (lo, hi) = range;
     let (lo, hi) = (f64::from(lo), f64::from(hi.max(lo + f32::EPSILON)));
     let mut chart = ChartBuilder::on(area)
         .margin_top(above)
         .margin_bottom(below)
+        .margin_left(z.gap * 2)
         .margin_right(z.gap)
-        .y_label_area_size(z.tick * 3 + z.label + 2 * z.gap)
+        .right_y_label_area_size(labels)
         .build_cartesian_2d(0.0..1.0, lo..hi)
         .map_err(draw_err)?;
     chart
@@ -165,15 +219,10 @@ where
         .disable_x_axis()
         .y_desc(label)
         .y_labels(6)
+        .set_tick_mark_size(LabelAreaPosition::Right, z.gap.max(3) as i32)
         .label_style((FONT, z.tick))
         .axis_desc_style((FONT, z.label))
-        .y_label_formatter(&|v| {
-            if v.abs() > 0.0 && v.abs() < 1e-2 {
-                format!("{v:.1e}")
-            } else {
-                format!("{v:.2}")
-            }
-        })
+        .y_label_formatter(&|v| tick_text(*v))
         .draw()
         .map_err(draw_err)?;
     let steps = 64;
