@@ -80,7 +80,7 @@ fn curves(ui: &mut egui::Ui, run: &CompareRun) {
     let columns = super::plots::plot_columns(ui) / 2;
     ui.columns(2, |cols| {
         cols[0].strong("Training loss, both sides");
-        super::plots::unfilled(Plot::new("compare-loss"))
+        super::plots::panel_plot(Plot::new("compare-loss"))
             .id(egui::Id::unique("compare-loss"))
             .height(plot_h)
             .x_axis_label("step")
@@ -99,7 +99,7 @@ fn curves(ui: &mut egui::Ui, run: &CompareRun) {
         // The keys are drawn below the plots: a legend inside would cover data.
         plot_key::show(&mut cols[0], &side_key(["A loss", "B loss"]));
         cols[1].strong("Held-out Recall@1, both sides");
-        super::plots::unfilled(Plot::new("compare-r1"))
+        super::plots::panel_plot(Plot::new("compare-r1"))
             .id(egui::Id::unique("compare-r1"))
             .height(plot_h)
             .x_axis_label("step")

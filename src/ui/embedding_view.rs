@@ -215,7 +215,7 @@ fn scatter(
     classes.sort_unstable();
     classes.dedup();
     let in_batch = batch_points(layout, batch);
-    let response = super::plots::unfilled(Plot::new("tsne"))
+    let response = super::plots::panel_plot(Plot::new("tsne"))
         .height(height)
         .data_aspect(1.0)
         .show_axes(false)
@@ -338,7 +338,7 @@ fn raw_view(
 /// 2-D embeddings as points on the unit circle, one series per class.
 fn circle_view(ui: &mut egui::Ui, held: &HeldOutEmbedding, height: f32) {
     let dark = ui.visuals().dark_mode;
-    super::plots::unfilled(Plot::new("raw-circle"))
+    super::plots::panel_plot(Plot::new("raw-circle"))
         .height(height)
         .data_aspect(1.0)
         .show(ui, |plot| {

@@ -28,11 +28,78 @@ pub fn class_colour(class: u32, dark: bool) -> Color32 {
     }
 }
 
-/// `plot` on the panel's own background: a filled plot area is a second pass over its pixels,
-/// which on a software rasterizer (llvmpipe) cost a sixth of the frame (frame interval p50 60 →
-/// 50 ms with the three plots of the default view unfilled, measured under Xvfb).
-pub fn unfilled(plot: Plot<'_>) -> Plot<'_> {
+/// `plot` as the app's plots are drawn: on the panel's own background (a filled plot area is a
+/// second pass over its pixels, which on a software rasterizer — llvmpipe — cost a sixth of the
+/// frame: frame interval p50 60 → 50 ms with the three plots of the default view unfilled,
+/// measured under Xvfb), and with grid lines at 1, 2 and 5 times a power of ten.
+pub fn panel_plot(plot: Plot<'_>) -> Plot<'_> {
     plot.show_background(false)
+        .x_grid_spacer(one_two_five)
+        .y_grid_spacer(one_two_five)
+        .x_axis_formatter(|mark, _| tick_label(mark))
+        .y_axis_formatter(|mark, _| tick_label(mark))
+}
+
+/// A grid mark's label with as many decimals as its step needs (0.5 → 1, 0.05 → 2): egui_plot's
+/// default rounds the step's exponent, which wrote 0.5 as "0" and 0.05 as "0.1".
+fn tick_label(mark: egui_plot::GridMark) -> String {
+    let decimals = (-mark.step_size.log10() - 1e-9).ceil().clamp(0.0, 12.0) as usize;
+    egui::emath::format_with_decimals_in_range(mark.value, decimals..=decimals)
+}
+
+/// Grid marks at 1, 2 or 5 × 10ᵏ, the finest at least `base_step_size`, and two coarser levels
+/// that each divide by the finer. egui_plot's default has powers of ten only, so a loss curve
+/// of 744 steps 300 points wide labelled only its 0: the 100-step lines were too close for a
+/// label (60 points) and the next level, 1000, lay beyond the run.
+fn one_two_five(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    let base = input.base_step_size.abs();
+    let (lo, hi) = input.bounds;
+    if !(base.is_finite() && base > 0.0 && lo.is_finite() && hi.is_finite() && lo <= hi) {
+        return Vec::new();
+    }
+    let steps = one_two_five_steps(base);
+    let first = (lo / steps[0]).ceil() as i64;
+    let last = (hi / steps[0]).floor() as i64;
+    // No more marks than a plot could hold (a degenerate input must not allocate without end).
+    if last < first || last - first > 10_000 {
+        return Vec::new();
+    }
+    (first..=last)
+        .map(|k| {
+            // The coarsest level that this multiple of the finest step falls on.
+            let step_size = steps
+                .iter()
+                .rev()
+                .copied()
+                .find(|&s| {
+                    let r = k as f64 * steps[0] / s;
+                    (r - r.round()).abs() < 1e-6
+                })
+                .unwrap_or(steps[0]);
+            egui_plot::GridMark {
+                value: k as f64 * steps[0],
+                step_size,
+            }
+        })
+        .collect()
+}
+
+/// The three nested 1-2-5 step sizes from the smallest one at least `base`.
+fn one_two_five_steps(base: f64) -> [f64; 3] {
+    let decade = 10f64.powf(base.log10().floor());
+    let mut s = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|f| f * decade)
+        .find(|&s| s >= base * (1.0 - 1e-9))
+        .unwrap_or(10.0 * decade);
+    let mut out = [s; 3];
+    for slot in &mut out[1..] {
+        // 1 → 5, 2 → 10, 5 → 10 (each a multiple of the last).
+        let lead = s / 10f64.powf(s.log10().floor());
+        s *= if (lead - 5.0).abs() < 1e-6 { 2.0 } else { 5.0 };
+        *slot = s;
+    }
+    out
 }
 
 /// How a curve reads its value from an evaluation.
@@ -63,7 +130,7 @@ pub fn loss_curve(ui: &mut egui::Ui, view: &RunView, height: f32, link: egui::Id
     let points = view.history.points();
     let grey = Color32::from_rgb(150, 150, 150);
     let blue = colour(palette::BLUE);
-    let plot = unfilled(Plot::new("loss-curve"))
+    let plot = panel_plot(Plot::new("loss-curve"))
         .height(height)
         .id(egui::Id::unique("loss-curve"))
         .x_axis_label("step")
@@ -172,7 +239,7 @@ pub fn metrics_curve(ui: &mut egui::Ui, view: &RunView, height: f32, link: egui:
         ("MAP@R", |m| m.map_at_r, green, 2.0),
         ("NMI", |m| m.nmi, orange, 2.0),
     ];
-    unfilled(Plot::new("metrics-curve"))
+    panel_plot(Plot::new("metrics-curve"))
         .height(height)
         .id(egui::Id::unique("metrics-curve"))
         .x_axis_label("step")
@@ -242,6 +309,49 @@ mod tests {
     use super::*;
     use crate::embedding::TsneLayout;
     use crate::figures::{Figure, Plot, build};
+
+    #[test]
+    fn grid_steps_are_one_two_five_and_nested() {
+        let close =
+            |a: [f64; 3], b: [f64; 3]| a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-9 * y);
+        for (base, want) in [
+            (20.0, [20.0, 100.0, 500.0]),
+            (1.0, [1.0, 5.0, 10.0]),
+            (7.0, [10.0, 50.0, 100.0]),
+            (0.03, [0.05, 0.1, 0.5]),
+            (400.0, [500.0, 1000.0, 5000.0]),
+        ] {
+            let got = one_two_five_steps(base);
+            assert!(close(got, want), "{base}: {got:?}");
+        }
+    }
+
+    /// A run of 744 steps gets a labelled mark at 500 (a level of its own, not only 0's).
+    #[test]
+    fn a_short_run_gets_a_mark_between_zero_and_its_end() {
+        let marks = one_two_five(egui_plot::GridInput {
+            bounds: (-10.0, 760.0),
+            base_step_size: 20.0,
+        });
+        let at = |v: f64| {
+            marks
+                .iter()
+                .find(|m| (m.value - v).abs() < 1e-9)
+                .map(|m| m.step_size)
+        };
+        assert_eq!(at(500.0), Some(500.0));
+        assert_eq!(at(0.0), Some(500.0));
+        assert_eq!(at(100.0), Some(100.0));
+        assert_eq!(at(120.0), Some(20.0));
+        assert_eq!(marks.len(), 39, "0, 20, …, 760");
+        assert!(
+            one_two_five(egui_plot::GridInput {
+                bounds: (0.0, 1.0),
+                base_step_size: 0.0
+            })
+            .is_empty()
+        );
+    }
 
     /// An exported t-SNE shows every class in the colour the window gives it.
     #[test]

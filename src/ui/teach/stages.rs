@@ -278,7 +278,7 @@ fn weight_scatter(ui: &mut egui::Ui, batch: &BatchSnapshot, side: f32, compact: 
     let below = ui.data(|d| d.get_temp::<f32>(below_id)).unwrap_or(60.0);
     let most = if compact { f32::INFINITY } else { side * 0.45 };
     let height = (ui.available_height() - below - 4.0).min(most).max(80.0);
-    crate::ui::plots::unfilled(Plot::new("teach-w-vs-s"))
+    crate::ui::plots::panel_plot(Plot::new("teach-w-vs-s"))
         .id(egui::Id::unique("teach-w-vs-s"))
         .height(height)
         .x_axis_label("S_ij")
@@ -425,7 +425,7 @@ fn update_arrows(ui: &mut egui::Ui, batch: &BatchSnapshot, after: &[f32], side: 
         .chunks(d)
         .map(|r| [f64::from(r[0]), f64::from(r[1])])
         .collect();
-    crate::ui::plots::unfilled(Plot::new("teach-arrows"))
+    crate::ui::plots::panel_plot(Plot::new("teach-arrows"))
         .height(side * 0.4)
         .data_aspect(1.0)
         .show(ui, |plot| {
