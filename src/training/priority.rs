@@ -35,7 +35,7 @@ mod tests {
             .name("priority-test".into())
             .spawn(|| {
                 let before = nice();
-                super::yield_to_the_window();
+                crate::training::priority::yield_to_the_window();
                 (before, nice())
             })
             .expect("spawn")
