@@ -34,6 +34,8 @@ pub use export::{ExportFile, ExportRequest, export};
 pub use figure::{
     Board, Figure, FigureError, FigureMeta, Format, Heatmap, Images, Panel, Plot, Series, Stroke,
 };
+/// The bundled face of the figures, also the window's fallback font (`ui::fonts`).
+pub use font::DEJAVU_SANS;
 pub use page::{Page, Preset};
 pub use pdf::PdfError;
 pub use render::{render, render_page, save};

@@ -14,11 +14,25 @@ use egui::{Color32, ColorImage};
 
 const COMBINING_CIRCUMFLEX: char = '\u{302}';
 
-/// Installs the rasterizer (idempotent: egui skips a key it already has).
+/// Installs the rasterizer and, behind egui's fonts, DejaVu Sans (the figures' face, already
+/// bundled): Ubuntu Light has no `∈` and other signs the formulas use, which drew as boxes (and
+/// made the monkey test's harness, which panics on a missing glyph, fail). Idempotent: egui
+/// skips a key it already has.
 pub fn install(ctx: &egui::Context) {
     ctx.add_glyph_rasterizer(
         GlyphRasterizer::new("pairscope::hats", hatted).with_priority(FontPriority::Highest),
     );
+    ctx.add_font(egui::epaint::text::FontInsert::new(
+        "pairscope::dejavu-sans",
+        egui::FontData::from_static(crate::figures::DEJAVU_SANS),
+        [FontFamily::Proportional, FontFamily::Monospace]
+            .into_iter()
+            .map(|family| egui::epaint::text::InsertFontFamily {
+                family,
+                priority: FontPriority::Lowest,
+            })
+            .collect(),
+    ));
 }
 
 /// A cluster "base + U+0302" in a default family, drawn; `None` for everything else (asked once
@@ -156,5 +170,47 @@ mod tests {
             "the letter stands on the baseline (bottom at {bottom})"
         );
         assert!(plain.advance_px > 10.0 && plain.advance_px < 28.0);
+    }
+}
+
+#[cfg(test)]
+mod glyph_tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    /// Every non-ASCII character the window's formulas, explanations and lessons are written
+    /// with has a glyph (the kittest harness panics on a missing one; the window would draw a
+    /// box). `∈` had none: the monkey test hit it in the loss stage's formula.
+    #[test]
+    fn every_sign_the_window_writes_has_a_glyph() {
+        let sources = [
+            include_str!("../losses/explain/formula.rs"),
+            include_str!("../losses/explain/value.rs"),
+            include_str!("../losses/explain/pair.rs"),
+            include_str!("../losses/explain/facts.rs"),
+            include_str!("../lessons/course.rs"),
+            include_str!("math.rs"),
+        ];
+        let mut signs: Vec<char> = sources
+            .iter()
+            .flat_map(|s| s.chars())
+            .filter(|c| !c.is_ascii() && !c.is_control() && *c != '\u{302}')
+            .collect();
+        signs.sort_unstable();
+        signs.dedup();
+        assert!(signs.contains(&'∈'), "the sources changed: {signs:?}");
+        let text: String = signs.iter().flat_map(|&c| [c, ' ']).collect();
+        let shown = Rc::new(Cell::new(false));
+        let show = Rc::clone(&shown);
+        let mut h = egui_kittest::Harness::new_ui(move |ui| {
+            if show.get() {
+                ui.label(text.as_str());
+                ui.monospace(text.as_str());
+            }
+        });
+        super::install(&h.ctx);
+        h.run();
+        shown.set(true);
+        h.run();
     }
 }
