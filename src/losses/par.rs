@@ -95,8 +95,7 @@ pub(crate) fn filled<T: Copy + Send + Sync>(n: usize, value: T) -> Vec<T> {
     if n.saturating_mul(size_of::<T>()) < MIN_PARALLEL_FILL_BYTES {
         return vec![value; n];
     }
-    let (per_chunk, _) = chunking(n, cores());
-    build_chunks(n, per_chunk, |_, sink| sink.fill(value)).0
+    build_chunks(n, n.div_ceil(cores()), |_, sink| sink.fill(value)).0
 }
 
 /// The front-to-back writer of one chunk of a buffer being [`built`]: every slot is written
@@ -130,12 +129,6 @@ impl<T: Copy> Sink<'_, T> {
         }
         self.len = self.slots.len();
     }
-}
-
-/// Splits `n` items for `parts` workers: `(items per chunk, number of chunks)`.
-fn chunking(n: usize, parts: usize) -> (usize, usize) {
-    let per = n.div_ceil(parts.max(1)).max(1);
-    (per, n.div_ceil(per))
 }
 
 /// An `n`-slot buffer written chunk by chunk (`per_chunk` slots each, the last maybe fewer)
